@@ -1,0 +1,1 @@
+"""ClusterLab: learn Kubernetes networking on a faithful simulator."""
