@@ -1,0 +1,1 @@
+"""Site-wide pieces: health probes, the home page, the demo loader."""
