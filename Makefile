@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test browser lint smoke bench clean
+.PHONY: run test install install-test browser lint smoke bench frontend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,8 @@ browser:
 
 test: install-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@if command -v node >/dev/null 2>&1; then node --test frontend/test/; \
+	  else echo "note: node missing; JavaScript unit tests skipped"; fi
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -56,6 +58,10 @@ smoke: install
 
 bench: install-test
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Rebuild the committed browser bundle (static/app/app.js) from frontend/.
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Live canvas: WebSocket consumers, edit broadcasts, presence, and the editor pages."""

@@ -1,0 +1,19 @@
+"""What a user may do with a cluster over the WebSocket: the REST API's rule, reused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+READ = "read"
+WRITE = "write"
+
+
+def level(user: Any, cluster_id: int) -> str | None:
+    """`write`, `read`, or None when the cluster does not exist for this user."""
+    from clusterlab.labs.models import Cluster
+    from clusterlab.labs.permissions import access_level
+
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return None
+    return access_level(user, cluster)

@@ -1,0 +1,246 @@
+// The topology canvas, drawn with Cytoscape.js (zoom, pan, drag, hit testing and
+// compound nodes come from the library). Kubernetes nodes are compound boxes holding
+// their pods; Services sit in a band above with dashed edges to the pods they select;
+// NetworkPolicies mark the pods they select. A packet is a small node moved along the
+// hop places; when encapsulated, a ring (the outer packet) carries it.
+
+import cytoscape from "cytoscape";
+import { key, layoutCluster } from "./layout.js";
+import { namespaceColour, THEMES, VERDICT } from "./palette.js";
+import { placePoint } from "./places.js";
+import { listKind, matchesLabelSelector, selects } from "./store.js";
+
+const CNI_DEVICES = {
+  flannel: { vxlan: "cni0 · flannel.1", "host-gw": "cni0" },
+  canal: { vxlan: "cni0 · flannel.1", "host-gw": "cni0" },
+  calico: { ipip: "cali* · tunl0", vxlan: "cali* · vxlan.calico", bgp: "cali*" },
+  weave: { fastdp: "weave · datapath", sleeve: "weave" },
+  cilium: { vxlan: "cilium_host · cilium_vxlan", geneve: "cilium_host · cilium_geneve", native: "cilium_host" },
+};
+
+function style(theme) {
+  const t = THEMES[theme];
+  return [
+    { selector: "node", style: { "font-family": "system-ui, sans-serif", color: t.fg, "text-wrap": "wrap", "min-zoomed-font-size": 7 } },
+    {
+      selector: "node.k8s-node",
+      style: {
+        shape: "round-rectangle", "background-color": t.node, "border-color": t.nodeBorder, "border-width": 2,
+        label: "data(label)", "text-valign": "top", "text-halign": "center", "text-margin-y": -4, "font-size": 13,
+        "font-weight": 600, padding: 24,
+      },
+    },
+    { selector: "node.k8s-node.notready", style: { "border-style": "dashed", "border-color": VERDICT.dropped } },
+    {
+      selector: "node.pod",
+      style: {
+        shape: "round-rectangle", width: 150, height: 64, "background-color": "data(colour)", "background-opacity": 0.18,
+        "border-color": "data(colour)", "border-width": 2, label: "data(label)", "font-size": 10,
+        "text-valign": "center", "text-halign": "center", "text-max-width": 140,
+      },
+    },
+    { selector: "node.pod.notready", style: { "border-style": "dashed", "background-opacity": 0.05 } },
+    { selector: "node.pod.isolated", style: { "border-width": 5, "border-style": "double" } },
+    {
+      selector: "node.service",
+      style: {
+        shape: "hexagon", width: 170, height: 70, "background-color": "#56B4E9", "background-opacity": 0.2,
+        "border-color": "#0072B2", "border-width": 2, label: "data(label)", "font-size": 10, "text-max-width": 160,
+        "text-valign": "center",
+      },
+    },
+    {
+      selector: "node.external",
+      style: { shape: "round-diamond", width: 120, height: 70, "background-color": "#CC79A7", "background-opacity": 0.2, "border-color": "#CC79A7", "border-width": 2, label: "data(label)", "font-size": 10, "text-valign": "center" },
+    },
+    { selector: "edge.selects", style: { width: 1.5, "line-style": "dashed", "line-color": "#0072B2", opacity: 0.45, "curve-style": "straight", "target-arrow-shape": "none" } },
+    { selector: "edge.policy", style: { width: 2, "line-color": "#D55E00", "line-style": "dotted", "curve-style": "bezier", "target-arrow-shape": "triangle", "target-arrow-color": "#D55E00" } },
+    { selector: ":selected", style: { "border-color": "#E69F00", "border-width": 4 } },
+    { selector: ".faded", style: { opacity: 0.25 } },
+    { selector: ".highlight", style: { "border-color": "#E69F00", "border-width": 5 } },
+    {
+      selector: "node.packet",
+      style: { width: 18, height: 18, shape: "ellipse", "background-color": "#E69F00", "border-color": "#000", "border-width": 2, label: "data(label)", "font-size": 9, "text-valign": "bottom", "text-margin-y": 6, events: "no", "z-index": 999 },
+    },
+    { selector: "node.packet.outer", style: { width: 34, height: 34, "background-opacity": 0, "border-color": "#0072B2", "border-width": 3, label: "data(label)", "text-valign": "top" } },
+    { selector: "node.packet.dead", style: { shape: "polygon", "shape-polygon-points": "-1 -0.8 -0.8 -1 0 -0.2 0.8 -1 1 -0.8 0.2 0 1 0.8 0.8 1 0 0.2 -0.8 1 -1 0.8 -0.2 0", "background-color": VERDICT.dropped, width: 30, height: 30 } },
+    { selector: "node.hidden", style: { display: "none" } },
+  ];
+}
+
+function podLabel(pod, detail) {
+  const ip = pod.status?.ip ?? pod.ip ?? "<none>";
+  if (detail === "dot") return "";
+  if (detail === "name") return pod.name;
+  const labels = Object.entries(pod.labels ?? {}).filter(([k]) => k !== "pod-template-hash").map(([k, v]) => `${k}=${v}`).join(" ");
+  return `${pod.name}\n${ip}${pod.ready === false ? " · NotReady" : ""}\n${labels}`;
+}
+
+function nodeLabel(node, config) {
+  const st = node.status ?? {};
+  const cni = config?.cni ?? {};
+  const devices = CNI_DEVICES[cni.plugin ?? "flannel"]?.[cni.mode ?? "vxlan"] ?? "";
+  const parts = [`${node.name}${node.ready === false ? " (NotReady)" : ""}`, `${st.internal_ip ?? node.internal_ip ?? ""}${st.subnet ? " · " + st.subnet : ""}`];
+  parts.push(`podCIDR ${st.pod_cidr ?? node.pod_cidr ?? "<none>"}   ${devices}`);
+  return parts.join("\n");
+}
+
+function serviceLabel(svc) {
+  const spec = svc.manifest?.spec ?? {};
+  const st = svc.status ?? {};
+  const type = spec.type ?? "ClusterIP";
+  const ip = spec.clusterIP === "None" ? "None (headless)" : st.cluster_ip ?? svc.cluster_ip ?? spec.clusterIP ?? "";
+  const ports = (st.ports ?? spec.ports ?? []).map((p) => `${p.port}${p.nodePort ? ":" + p.nodePort : ""}/${p.protocol ?? "TCP"}`).join(",");
+  const ext = type === "ExternalName" ? `\n→ ${spec.externalName}` : "";
+  return `${svc.name}\n${type} ${ip}\n${ports}${ext}`;
+}
+
+export class Canvas {
+  constructor(container, { theme = "light", onSelect, onMove } = {}) {
+    this.theme = theme;
+    this.onSelect = onSelect ?? (() => {});
+    this.onMove = onMove ?? (() => {});
+    this.cy = cytoscape({
+      container,
+      style: style(theme),
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 3,
+      boxSelectionEnabled: false,
+    });
+    this.cy.on("tap", "node", (e) => {
+      if (!e.target.hasClass("packet")) this.onSelect(e.target.data("obj"));
+    });
+    this.cy.on("tap", (e) => {
+      if (e.target === this.cy) this.onSelect(null);
+    });
+    this.cy.on("dragfree", "node", (e) => {
+      const n = e.target;
+      if (n.hasClass("packet")) return;
+      const targets = n.isParent() ? n.children().union(n) : n;
+      targets.forEach((t) => {
+        const p = t.isParent() ? t.boundingBox() : t.position();
+        const pos = t.isParent() ? { x: (p.x1 + p.x2) / 2, y: (p.y1 + p.y2) / 2 } : p;
+        this.onMove(t.data("obj"), pos.x, pos.y);
+      });
+    });
+  }
+
+  setTheme(theme) {
+    this.theme = theme;
+    this.cy.style(style(theme));
+  }
+
+  /** Replace the drawing with the state's objects (positions from layout.js). */
+  render(state) {
+    const config = state.meta?.config ?? {};
+    const nodes = listKind(state, "nodes");
+    const pods = listKind(state, "pods");
+    const services = listKind(state, "services");
+    const policies = listKind(state, "networkpolicies");
+    const namespaces = new Map(listKind(state, "namespaces").map((n) => [n.name, n]));
+    const externals = [];
+    if (services.some((s) => ["NodePort", "LoadBalancer"].includes(s.manifest?.spec?.type))) externals.push({ kind: "External", namespace: "", name: "client" });
+    for (const h of config.externalHosts ?? []) externals.push({ kind: "External", namespace: "", name: h.name || h.ip, ip: h.ip });
+
+    const positions = layoutCluster({ nodes, pods: pods.map((p) => ({ ...p, node_name: p.status?.node_name ?? p.node_name })), services, externals });
+    const isolated = new Set();
+    for (const pol of policies) {
+      const sel = pol.manifest?.spec?.podSelector ?? {};
+      for (const pod of pods) if (pod.namespace === pol.namespace && matchesLabelSelector(sel, pod.labels)) isolated.add(key(pod, "Pod"));
+    }
+    const detail = "full";
+    const els = [];
+    for (const n of nodes) {
+      els.push({ group: "nodes", data: { id: key(n, "Node"), label: nodeLabel(n, config), obj: n }, classes: `k8s-node${n.ready === false ? " notready" : ""}` });
+    }
+    for (const p of pods) {
+      const nodeName = p.status?.node_name ?? p.node_name;
+      const parent = nodeName && nodes.some((n) => n.name === nodeName) ? `Node//${nodeName}` : undefined;
+      els.push({
+        group: "nodes",
+        data: { id: key(p, "Pod"), parent, label: podLabel(p, detail), colour: namespaceColour(p.namespace), obj: p, ns: namespaces.get(p.namespace)?.name },
+        position: positions.get(key(p, "Pod")),
+        classes: `pod${p.ready === false ? " notready" : ""}${isolated.has(key(p, "Pod")) ? " isolated" : ""}`,
+      });
+    }
+    for (const s of services) {
+      els.push({ group: "nodes", data: { id: key(s, "Service"), label: serviceLabel(s), obj: s }, position: positions.get(key(s, "Service")), classes: "service" });
+      const selector = s.manifest?.spec?.selector;
+      for (const p of pods) {
+        if (p.namespace === s.namespace && selects(selector, p.labels)) {
+          els.push({ group: "edges", data: { id: `sel:${key(s, "Service")}->${key(p, "Pod")}`, source: key(s, "Service"), target: key(p, "Pod") }, classes: "selects" });
+        }
+      }
+    }
+    for (const e of externals) {
+      els.push({ group: "nodes", data: { id: key(e, "External"), label: `${e.name === "client" ? "external client" : e.name}${e.ip ? "\n" + e.ip : ""}`, obj: e }, position: positions.get(key(e, "External")), classes: "external" });
+    }
+    const selected = this.cy.$(":selected").map((e) => e.id());
+    const viewport = this.cy.elements().length ? { zoom: this.cy.zoom(), pan: this.cy.pan() } : null;
+    this.cy.batch(() => {
+      this.cy.elements().remove();
+      this.cy.add(els);
+    });
+    for (const id of selected) this.cy.getElementById(id).select();
+    if (viewport) this.cy.viewport(viewport);
+    else this.cy.fit(undefined, 40);
+    this.state = state;
+  }
+
+  /** Highlight a policy's targets (or a pod's policies); null clears. */
+  highlight(ids) {
+    this.cy.batch(() => {
+      this.cy.elements().removeClass("faded highlight");
+      if (!ids) return;
+      const set = new Set(ids);
+      this.cy.nodes().forEach((n) => {
+        if (n.hasClass("k8s-node") || n.hasClass("packet")) return;
+        n.addClass(set.has(n.id()) ? "highlight" : "faded");
+      });
+    });
+  }
+
+  box(id) {
+    const el = this.cy.getElementById(id);
+    if (!el || el.empty()) return null;
+    const b = el.boundingBox({ includeLabels: false });
+    return { x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, w: b.w, h: b.h };
+  }
+
+  /** Draw one animation frame of the packet player (from timeline.frameAt). */
+  drawPacket(frame, hops) {
+    let inner = this.cy.getElementById("packet");
+    let outer = this.cy.getElementById("packet-outer");
+    if (!frame || frame.index < 0) {
+      inner.remove();
+      outer.remove();
+      return;
+    }
+    if (inner.empty()) inner = this.cy.add({ group: "nodes", data: { id: "packet", label: "" }, classes: "packet", grabbable: false });
+    const hop = frame.hop;
+    const prev = frame.index > 0 ? hops[frame.index - 1] : hop;
+    const boxOf = (id) => this.box(id);
+    const from = placePoint(prev.place, boxOf, prev.packet_out) ?? placePoint(hop.place, boxOf);
+    const to = placePoint(hop.place, boxOf, hop.packet_in) ?? from;
+    if (!from || !to) return;
+    const k = frame.progress;
+    const pos = { x: from.x + (to.x - from.x) * k, y: from.y + (to.y - from.y) * k };
+    const pkt = frame.packet ?? {};
+    inner.position(pos);
+    inner.data("label", `${pkt.src ?? ""} → ${pkt.dst ?? ""}${pkt.dport ? ":" + pkt.dport : ""}`);
+    inner.toggleClass("dead", Boolean(frame.stopped));
+    if (frame.outer) {
+      if (outer.empty()) outer = this.cy.add({ group: "nodes", data: { id: "packet-outer", label: "" }, classes: "packet outer", grabbable: false });
+      outer.position(pos);
+      const o = frame.outer;
+      outer.data("label", `${o.proto}${o.dport ? " " + o.dport : ""}${o.vni !== undefined ? " VNI " + o.vni : ""}: ${o.src} → ${o.dst}`);
+    } else {
+      outer.remove();
+    }
+  }
+
+  png() {
+    return this.cy.png({ full: true, scale: 1, bg: THEMES[this.theme].bg });
+  }
+}
