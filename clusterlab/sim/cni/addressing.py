@@ -9,7 +9,8 @@ range, NET-6) and the device addresses derived from them:
 |---|---|---|
 | Flannel | `cni0` | first usable address of the podCIDR (`.1`, NET-2 / NET-4.1) |
 | Flannel vxlan | `flannel.1` | network address of the podCIDR as /32 (NET-4.2) |
-| Calico ipip/vxlan | `tunl0` / `vxlan.calico` | first address allocated on the node: ordinal 0 of its first block (NET-5.2) |
+| Calico ipip/vxlan | `tunl0` / `vxlan.calico` | first address allocated on the node: |
+|  |  | ordinal 0 of its first block (NET-5.2) |
 | Weave | `weave` bridge | first address of the node's share of the range (NET-6) |
 | Cilium | `cilium_host` | the router IP, allocated from the node CIDR (NET-7) |
 
@@ -101,8 +102,8 @@ class Addressing:
                 seed = int.from_bytes(hashlib.sha256(node.name.encode()).digest()[:8], "big")
                 for i in range(count):
                     idx = (seed + i) % count
-                    blk = IPv4Network((int(self.pool.network_address) + (idx << (32 - CALICO_BLOCK)),
-                                       CALICO_BLOCK))
+                    base = int(self.pool.network_address) + (idx << (32 - CALICO_BLOCK))
+                    blk = IPv4Network((base, CALICO_BLOCK))
                     if blk not in taken:
                         taken.add(blk)
                         blocks[node.name] = [blk]

@@ -7,12 +7,13 @@ one `/32 dev caliX scope link` route per local pod, so even same-node traffic is
 
 Between nodes (NET-5.4 … NET-5.7):
 
-| mode | route for a peer's block | wire |
-|---|---|---|
-| ipip | `via <peer IP> dev tunl0 proto bird onlink` | IP protocol 4, overhead 20 |
-| vxlan | `via <peer tunnel IP> dev vxlan.calico proto 80 onlink` | UDP 4789, VNI 4096, overhead 50 |
-| bgp (Never) | `via <peer IP> dev eth0 proto bird`; across subnets BIRD resolves the next hop recursively, so the route points at the gateway, which has no pod routes | plain |
-| CrossSubnet | same-subnet peers get the plain route (`proto bird`, or `proto 80 onlink` with Felix VXLAN routes), others the tunnel route | |
+* ipip: `<block> via <peer IP> dev tunl0 proto bird onlink`; IP protocol 4, overhead 20.
+* vxlan: `<block> via <peer tunnel IP> dev vxlan.calico proto 80 onlink`; UDP 4789,
+  VNI 4096, overhead 50.
+* bgp (Never): `<block> via <peer IP> dev eth0 proto bird`; across subnets BIRD resolves
+  the next hop recursively, so the route points at the gateway, which has no pod routes.
+* CrossSubnet: same-subnet peers get the plain route (`proto bird`, or `proto 80 onlink`
+  with Felix VXLAN routes), the others the tunnel route.
 
 BIRD's generated config uses `gateway recursive`, which is why a non-on-link BGP next hop
 is installed via the local gateway instead of being refused **[derived]**.

@@ -82,7 +82,8 @@ class FlannelDataplane(Dataplane):
                               self.vtep_mac(node_name), state="UNKNOWN"))
         if self.has_cni0(node_name):
             rng = self.ranges(node_name)[0]
-            out.append(Device("cni0", "bridge", mtu, (f"{self.cni0_ip(node_name)}/{rng.prefixlen}",),
+            addr = f"{self.cni0_ip(node_name)}/{rng.prefixlen}"
+            out.append(Device("cni0", "bridge", mtu, (addr,),
                               mac_for(node_name, "cni0")))
             for pod in self.pods_on(node_name):
                 out.append(Device(self.pod_host_iface(pod), "veth", mtu, (),

@@ -16,7 +16,15 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network
 
 from clusterlab.sim.cni import Dataplane, Masquerade
-from clusterlab.sim.cni.base import WEAVE_FASTDP, WEAVE_SLEEVE, Device, Encap, Route, hex_name, mac_for
+from clusterlab.sim.cni.base import (
+    WEAVE_FASTDP,
+    WEAVE_SLEEVE,
+    Device,
+    Encap,
+    Route,
+    hex_name,
+    mac_for,
+)
 from clusterlab.sim.model import Cluster, Pod
 
 WEAVE_MTU = 1376
