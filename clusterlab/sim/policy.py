@@ -1,0 +1,1084 @@
+"""NetworkPolicy semantics (networking.k8s.io/v1), compiled once per snapshot.
+
+Why an index: a verdict must cost microseconds and a 10k-pod matrix milliseconds, so the
+snapshot is compiled once. Pods are grouped by everything a policy can tell apart —
+namespace, the label values selectors mention, the named ports rules mention, which
+`ipBlock`s contain the pod IP, hostNetwork (+ node IP) — and every policy's selection
+and every peer's admitted set is precomputed over those groups. `reachability.py`
+builds the pod×pod matrix on the same groups.
+
+Semantics reproduced (validation.md VAL-4, VAL-5, VAL-10; kubernetes.io
+network-policies "Isolated and Non-isolated Pods", "Behavior of to and from selectors"):
+
+* a pod is isolated for a direction only if a policy *selecting it* has that policy type
+  (policyTypes arrive defaulted in the model); rules are additive allow-lists;
+* a flow needs the source's egress **and** the destination's ingress to allow it; a
+  non-pod endpoint (external IP, node) has no side of its own to check;
+* peers: `podSelector` alone = pods of the policy's namespace, `namespaceSelector`
+  alone = every pod of the matching namespaces, both in one peer = AND, separate
+  peers = OR, `{}` = everything; a rule without peers admits everyone, without ports
+  every port;
+* ports: number, number range (`endPort`), or a name resolved on the *destination*
+  pod's container ports of that protocol (for egress rules too: on the peer); a named
+  port never matches a destination that is not a pod;
+* exceptions written in the network-policies page: a pod cannot block traffic to
+  itself, and traffic between a pod and the node it runs on is always allowed;
+* hostNetwork pods are not subject to policies and are seen by their node IP, so only
+  an `ipBlock` can match them (NET-1: their IP is the node's).
+
+`ipBlock` and pod IPs: Kubernetes leaves it implementation-defined whether an
+`ipBlock` matches pod IPs ("These should be cluster-external IPs"). The simulator does
+what Calico does and matches pod IPs too. Cilium does not: its CIDR selectors never
+select cluster endpoints (cilium/cilium#19601, #12783) — a difference the UI can explain.
+
+Whether any of this is *enforced* depends on the CNI (NET-4.6: plain Flannel enforces
+nothing); verdicts always say what the policies say and carry `enforced`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from clusterlab.sim.model import (
+    PROTOCOLS,
+    Cluster,
+    IPBlock,
+    LabelSelector,
+    NetworkPolicy,
+    NetworkPolicyPeer,
+    NetworkPolicyPort,
+    NetworkPolicyRule,
+    Pod,
+)
+
+if TYPE_CHECKING:
+    from clusterlab.sim.reachability import Matrix
+
+INGRESS = "ingress"
+EGRESS = "egress"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+# --------------------------------------------------------------------------- peers & rules
+
+# Peer kinds, from cheapest to most specific to evaluate:
+ALL = "all"          # a rule without peers: every source/destination, pods or not
+ALL_PODS = "allpods"  # every (non-hostNetwork) pod of every namespace
+NAMESPACES = "ns"    # every pod of some namespaces
+PODS = "pods"        # some pod groups (a non-empty podSelector)
+IP_BLOCK = "ipblock"  # addresses in a CIDR minus exceptions (pod IPs included, Calico-style)
+NOTHING = "nothing"  # an invalid empty peer (the API server rejects it, VAL-10)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class CompiledPeer:
+    index: int
+    peer: NetworkPolicyPeer
+    kind: str
+    namespaces: frozenset[str] = frozenset()
+    gids: np.ndarray | None = None  # PODS / IP_BLOCK: admitted pod groups, sorted
+    gidset: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class CompiledRule:
+    policy_key: str
+    direction: str
+    index: int
+    rule: NetworkPolicyRule
+    peers: tuple[CompiledPeer, ...]  # empty = kind ALL
+
+    @property
+    def ports(self) -> tuple[NetworkPolicyPort, ...]:
+        return self.rule.ports
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class CompiledPolicy:
+    policy: NetworkPolicy
+    selected: np.ndarray  # pod group ids the podSelector selects (sorted)
+    ingress: tuple[CompiledRule, ...]  # empty when the policy does not affect ingress
+    egress: tuple[CompiledRule, ...]
+
+    @property
+    def key(self) -> str:
+        return self.policy.key
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """One rule that admitted a flow: `NetworkPolicy prod/allow-frontend ingress rule 0`."""
+
+    policy: str
+    direction: str
+    rule: int  # index within spec.ingress / spec.egress
+    peer: int | None  # index within from/to; None when the rule has no peers (admits all)
+    port: int | None  # index within ports; None when the rule has no ports (all ports)
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"NetworkPolicy {self.policy} {self.direction} rule {self.rule}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "direction": self.direction, "rule": self.rule,
+                "peer": self.peer, "port": self.port, "text": self.text,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionVerdict:
+    """What one side's policies say (egress of the source, ingress of the destination)."""
+
+    allowed: bool
+    isolated: bool
+    isolated_by: tuple[str, ...] = ()
+    allowed_by: tuple[RuleRef, ...] = ()
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"isolated": self.isolated, "isolated_by": list(self.isolated_by),
+                "allowed_by": [r.to_dict() for r in self.allowed_by]}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVerdict:
+    allowed: bool  # what the policies say
+    enforced: bool  # whether the CNI enforces them (NET-4.6)
+    egress: DirectionVerdict
+    ingress: DirectionVerdict
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `policy` query's result shape (issue #3), plus `isolated_by` per direction."""
+        return {"allowed": self.allowed, "enforced": self.enforced,
+                "egress": self.egress.to_dict(), "ingress": self.ingress.to_dict(),
+                "reason": self.reason}
+
+
+# --------------------------------------------------------------------------- pod groups
+
+
+@dataclass(frozen=True, slots=True)
+class PodGroup:
+    """Pods every NetworkPolicy of the snapshot treats alike: same namespace, same values of
+    the labels selectors mention, same named ports, same ipBlock membership of the address
+    they are seen as (hostNetwork pods: their node IP, and no labels or ports count)."""
+
+    id: int
+    namespace: str
+    pods: tuple[str, ...]  # pod keys, cluster order
+    host_network: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What policies look at: label values per key (an empty set = presence only), named
+    ports (name, protocol), distinct ipBlocks."""
+
+    label_values: Mapping[str, frozenset[str]]
+    named_ports: frozenset[tuple[str, str]]
+    ip_blocks: tuple[IPBlock, ...]
+
+    @staticmethod
+    def of(policies: Iterable[NetworkPolicy],
+           extra_named: Iterable[tuple[str, str]] = ()) -> _Features:
+        labels: dict[str, set[str]] = {}
+        named: set[tuple[str, str]] = set(extra_named)
+        blocks: dict[IPBlock, None] = {}
+
+        def selector(s: LabelSelector | None) -> None:
+            if s is None:
+                return
+            for k, v in s.match_labels:
+                labels.setdefault(k, set()).add(v)
+            for req in s.match_expressions:
+                labels.setdefault(req.key, set()).update(req.values)
+
+        for policy in policies:
+            selector(policy.pod_selector)
+            for rule in _active_rules(policy):
+                for port in rule.ports:
+                    if isinstance(port.port, str):
+                        named.add((port.port, port.protocol))
+                for peer in rule.peers:
+                    selector(peer.pod_selector)
+                    if peer.ip_block is not None:
+                        blocks[peer.ip_block] = None
+        return _Features({k: frozenset(v) for k, v in labels.items()}, frozenset(named),
+                         tuple(blocks))
+
+    def missing_from(self, other: _Features) -> _Features | None:
+        """The part of self that `other` does not cover, or None if it covers all of it."""
+        labels = {}
+        for k, vals in self.label_values.items():
+            have = other.label_values.get(k)
+            if have is None:
+                labels[k] = vals
+            elif not vals <= have:
+                labels[k] = vals - have
+        named = self.named_ports - other.named_ports
+        known = set(other.ip_blocks)
+        blocks = tuple(b for b in self.ip_blocks if b not in known)
+        if not labels and not named and not blocks:
+            return None
+        return _Features(labels, frozenset(named), blocks)
+
+    def merged(self, other: _Features) -> _Features:
+        labels = dict(self.label_values)
+        for k, vals in other.label_values.items():
+            labels[k] = labels.get(k, frozenset()) | vals
+        known = set(self.ip_blocks)
+        return _Features(labels, self.named_ports | other.named_ports,
+                         self.ip_blocks + tuple(b for b in other.ip_blocks if b not in known))
+
+
+def _active_rules(policy: NetworkPolicy) -> Iterable[NetworkPolicyRule]:
+    if policy.affects_ingress:
+        yield from policy.ingress
+    if policy.affects_egress:
+        yield from policy.egress
+
+
+class _Signer:
+    """Computes the per-pod signature w.r.t. a feature set (the pod-group key)."""
+
+    def __init__(self, feats: _Features, pods: tuple[Pod, ...], host_ips: list[IPv4Address | None]):
+        self.feats = feats
+        self.named = sorted(feats.named_ports)
+        self._containers_cache: dict[int, tuple[Any, tuple]] = {}
+        self.ipsig = _ip_signatures(feats.ip_blocks, host_ips, pods)
+
+    def labels(self, pod: Pod) -> tuple:
+        lv = self.feats.label_values
+        items = [(k, v if v in vals else None)
+                 for k, v in pod.labels.items() if (vals := lv.get(k)) is not None]
+        if len(items) > 1:
+            items.sort()
+        return tuple(items)
+
+    def named_ports(self, pod: Pod) -> tuple:
+        if not self.named:
+            return ()
+        containers = pod.containers
+        hit = self._containers_cache.get(id(containers))
+        if hit is not None and hit[0] is containers:
+            return hit[1]
+        sig = tuple(_named_numbers(pod, name, proto) for name, proto in self.named)
+        self._containers_cache[id(containers)] = (containers, sig)
+        return sig
+
+    def key(self, i: int, pod: Pod) -> tuple:
+        if pod.host_network:  # seen as the node IP: only ipBlocks tell them apart
+            return (pod.namespace, True, self.ipsig[i])
+        return (pod.namespace, False, self.labels(pod), self.named_ports(pod), self.ipsig[i])
+
+
+def _named_numbers(pod: Pod, name: str, protocol: str) -> tuple[int, ...]:
+    return tuple(p.container_port for c in pod.containers for p in c.ports
+                 if p.name == name and p.protocol == protocol)
+
+
+def _ip_signatures(blocks: tuple[IPBlock, ...], ips: list[IPv4Address | None],
+                   pods: tuple[Pod, ...]) -> list[bytes]:
+    """Which ipBlocks contain each pod's IP, as bytes (vectorised; pod IPs, Calico-style)."""
+    n = len(pods)
+    if not blocks:
+        return [b""] * n
+    addr = np.fromiter((int(ip) if ip is not None else 0 for ip in ips), dtype=np.uint32,
+                       count=n)
+    has = np.fromiter((ip is not None for ip in ips), dtype=bool, count=n)
+    member = np.zeros((n, len(blocks)), dtype=bool)
+    for j, block in enumerate(blocks):
+        m = has & _in_net(addr, block.cidr)
+        for exc in block.except_:
+            m &= ~_in_net(addr, exc)
+        member[:, j] = m
+    packed = np.packbits(member, axis=1)
+    return [row.tobytes() for row in packed]
+
+
+def _in_net(addr: np.ndarray, net: Any) -> np.ndarray:
+    mask = np.uint32(int(net.netmask))
+    return (addr & mask) == np.uint32(int(net.network_address))
+
+
+# --------------------------------------------------------------------------- the index
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    kind: str  # "pod" | "host" (hostNetwork pod) | "ip"
+    desc: str
+    pod: Pod | None = None
+    ip: IPv4Address | None = None
+    gid: int | None = None
+    node: str | None = None  # node the endpoint runs on (pods) or is (a node's IP)
+
+
+class PolicyIndex:
+    """NetworkPolicy answers for one snapshot; build with `PolicyIndex.build(cluster)`."""
+
+    cluster: Cluster
+    groups: tuple[PodGroup, ...]
+
+    def __init__(self) -> None:  # use build() / with_policy()
+        self._matrix_cache: dict[tuple[int | str, str], Matrix] = {}
+        self._parent: weakref.ref[PolicyIndex] | None = None
+        self._parents: np.ndarray | None = None
+        self._refined_from: tuple[PodGroup, ...] | None = None
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def build(cls, cluster: Cluster) -> PolicyIndex:
+        self = cls()
+        self.cluster = cluster
+        self._feats = _Features.of(cluster.network_policies)
+        self._init_pods()
+        self._group_pods()
+        self._init_namespaces()
+        self._compiled = {p.key: self._compile(p) for p in cluster.network_policies}
+        self._index_selection()
+        return self
+
+    def _init_pods(self) -> None:
+        pods = self.cluster.pods
+        self._pods = pods
+        self._pos = {p.key: i for i, p in enumerate(pods)}
+        nodes = self.cluster.node_by_name
+        host_ips: list[IPv4Address | None] = []
+        for p in pods:
+            if p.host_network:
+                node = nodes.get(p.node_name) if p.node_name else None
+                host_ips.append(p.ip or (node.internal_ip if node else None))
+            else:
+                host_ips.append(p.ip)
+        self._ips = host_ips  # the address each pod is seen as (node IP for hostNetwork)
+
+    def _group_pods(self) -> None:
+        signer = _Signer(self._feats, self._pods, self._ips)
+        by_key: dict[tuple, list[int]] = {}
+        for i, pod in enumerate(self._pods):
+            by_key.setdefault(signer.key(i, pod), []).append(i)
+        order = sorted(by_key, key=lambda k: k[0])  # stable: namespaces contiguous
+        self._set_groups([by_key[k] for k in order])
+
+    def _set_groups(self, members: list[list[int]]) -> None:
+        pods = self._pods
+        groups = []
+        gid_of = np.empty(len(pods), dtype=np.int32)
+        for gid, idx in enumerate(members):
+            first = pods[idx[0]]
+            groups.append(PodGroup(gid, first.namespace, tuple(pods[i].key for i in idx),
+                                   first.host_network))
+            gid_of[idx] = gid
+        self.groups = tuple(groups)
+        self._members = members
+        self._gid_of = gid_of
+        self._rep = [pods[idx[0]] for idx in members]
+        self._nonhost = np.fromiter((not g.host_network for g in groups), dtype=bool,
+                                    count=len(groups))
+        ns_gids: dict[str, list[int]] = {}
+        for g in groups:
+            if not g.host_network:
+                ns_gids.setdefault(g.namespace, []).append(g.id)
+        self._ns_gids = {ns: np.asarray(v, dtype=np.int32) for ns, v in ns_gids.items()}
+        self._ipsig = [self._ipsig_of(idx[0]) for idx in members]
+        self._sel_cache: dict[tuple[str | None, LabelSelector], np.ndarray] = {}
+
+    def _ipsig_of(self, pos: int) -> frozenset[int]:
+        ip = self._ips[pos]
+        if ip is None:
+            return frozenset()
+        return frozenset(j for j, b in enumerate(self._feats.ip_blocks) if b.contains(ip))
+
+    def _init_namespaces(self) -> None:
+        labels = {ns.name: ns.labels for ns in self.cluster.namespaces}
+        for name in {p.namespace for p in self._pods}:
+            labels.setdefault(name, {NAMESPACE_NAME_LABEL: name})
+        self._ns_labels = labels
+        self._nssel_cache: dict[LabelSelector, frozenset[str]] = {}
+
+    def _namespaces_matching(self, selector: LabelSelector) -> frozenset[str]:
+        hit = self._nssel_cache.get(selector)
+        if hit is None:
+            hit = frozenset(n for n, lab in self._ns_labels.items() if selector.matches(lab))
+            self._nssel_cache[selector] = hit
+        return hit
+
+    def _select(self, namespaces: Iterable[str], selector: LabelSelector) -> np.ndarray:
+        """Non-hostNetwork groups of these namespaces whose labels the selector matches."""
+        parts = []
+        for ns in namespaces:
+            key = (ns, selector)
+            hit = self._sel_cache.get(key)
+            if hit is None:
+                gids = self._ns_gids.get(ns)
+                if gids is None:
+                    hit = np.empty(0, dtype=np.int32)
+                elif selector.is_empty:
+                    hit = gids
+                else:
+                    rep = self._rep
+                    hit = np.asarray([g for g in gids.tolist() if selector.matches(rep[g].labels)],
+                                     dtype=np.int32)
+                self._sel_cache[key] = hit
+            if len(hit):
+                parts.append(hit)
+        if not parts:
+            return np.empty(0, dtype=np.int32)
+        return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+
+    def _compile(self, policy: NetworkPolicy) -> CompiledPolicy:
+        selected = self._select((policy.namespace,), policy.pod_selector)
+        ingress = tuple(self._compile_rule(policy, INGRESS, i, r)
+                        for i, r in enumerate(policy.ingress)) if policy.affects_ingress else ()
+        egress = tuple(self._compile_rule(policy, EGRESS, i, r)
+                       for i, r in enumerate(policy.egress)) if policy.affects_egress else ()
+        return CompiledPolicy(policy, selected, ingress, egress)
+
+    def _compile_rule(self, policy: NetworkPolicy, direction: str, index: int,
+                      rule: NetworkPolicyRule) -> CompiledRule:
+        peers = tuple(self._compile_peer(policy, i, p) for i, p in enumerate(rule.peers))
+        return CompiledRule(policy.key, direction, index, rule, peers)
+
+    def _compile_peer(self, policy: NetworkPolicy, index: int,
+                      peer: NetworkPolicyPeer) -> CompiledPeer:
+        if peer.ip_block is not None:
+            j = self._feats.ip_blocks.index(peer.ip_block)
+            gids = np.asarray([g for g, sig in enumerate(self._ipsig) if j in sig],
+                              dtype=np.int32)
+            return CompiledPeer(index, peer, IP_BLOCK, gids=gids, gidset=frozenset(gids.tolist()))
+        pod_sel, ns_sel = peer.pod_selector, peer.namespace_selector
+        if pod_sel is None and ns_sel is None:
+            return CompiledPeer(index, peer, NOTHING)
+        if ns_sel is None:
+            namespaces = frozenset((policy.namespace,))
+        elif ns_sel.is_empty:
+            if pod_sel is None or pod_sel.is_empty:
+                return CompiledPeer(index, peer, ALL_PODS)
+            namespaces = frozenset(self._ns_labels)
+        else:
+            namespaces = self._namespaces_matching(ns_sel)
+        if pod_sel is None or pod_sel.is_empty:
+            return CompiledPeer(index, peer, NAMESPACES, namespaces=namespaces)
+        gids = self._select(sorted(namespaces), pod_sel)
+        return CompiledPeer(index, peer, PODS, namespaces=namespaces, gids=gids,
+                            gidset=frozenset(gids.tolist()))
+
+    def _index_selection(self) -> None:
+        """Per pod group: the policies selecting it for ingress and for egress."""
+        ing: list[list[CompiledPolicy]] = [[] for _ in self.groups]
+        eg: list[list[CompiledPolicy]] = [[] for _ in self.groups]
+        for cp in self._compiled.values():
+            gids = cp.selected.tolist()
+            if cp.policy.affects_ingress:
+                for g in gids:
+                    ing[g].append(cp)
+            if cp.policy.affects_egress:
+                for g in gids:
+                    eg[g].append(cp)
+        self._ing_of = [tuple(x) for x in ing]
+        self._eg_of = [tuple(x) for x in eg]
+
+    # ------------------------------------------------------------------ incremental
+
+    def with_policy(self, changed_or_new: NetworkPolicy | None = None,
+                    removed_key: str | None = None) -> PolicyIndex:
+        """A new index for the snapshot with one policy added/replaced and/or one removed.
+
+        Pod groups are kept (refined only if the new policy looks at labels, named ports
+        or ipBlocks no policy looked at before) and unchanged policies are not
+        recompiled, so `Matrix.update` can recompute only what the edit touches.
+        """
+        policies: list[NetworkPolicy] = []
+        placed = False
+        for p in self.cluster.network_policies:
+            if p.key == removed_key:
+                continue
+            if changed_or_new is not None and p.key == changed_or_new.key:
+                policies.append(changed_or_new)  # keeps its position
+                placed = True
+            else:
+                policies.append(p)
+        if changed_or_new is not None and not placed:
+            policies.append(changed_or_new)
+        cluster = replace(self.cluster, network_policies=tuple(policies))
+        new = PolicyIndex()
+        new.cluster = cluster
+        new._pods, new._pos, new._ips = self._pods, self._pos, self._ips
+        new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
+        delta = (_Features.of([changed_or_new]).missing_from(self._feats)
+                 if changed_or_new is not None else None)
+        if delta is None:
+            new._feats = self._feats
+            new._adopt_groups(self)
+            compiled = dict(self._compiled)
+        else:
+            new._feats = self._feats.merged(delta)
+            new._refine_groups(self, delta)
+            compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
+        if removed_key is not None:
+            compiled.pop(removed_key, None)
+        if changed_or_new is not None:
+            compiled[changed_or_new.key] = new._compile(changed_or_new)
+        new._compiled = {p.key: compiled[p.key] for p in policies}
+        new._update_selection(self, changed_or_new, removed_key)
+        new._parent = weakref.ref(self)
+        return new
+
+    def _adopt_groups(self, old: PolicyIndex) -> None:
+        for name in ("groups", "_members", "_gid_of", "_rep", "_nonhost", "_ns_gids",
+                     "_ipsig", "_sel_cache"):
+            setattr(self, name, getattr(old, name))
+
+    def _refine_groups(self, old: PolicyIndex, delta: _Features) -> None:
+        """Split old groups by the new features; split-off parts get new ids at the end,
+        so every old group id keeps meaning a subset of what it meant before."""
+        signer = _Signer(delta, self._pods, self._ips)
+        members = [list(m) for m in old._members]
+        parents: list[int] = []
+        for gid, idx in enumerate(old._members):
+            if len(idx) == 1:
+                continue
+            by_sig: dict[tuple, list[int]] = {}
+            for i in idx:
+                by_sig.setdefault(signer.key(i, self._pods[i]), []).append(i)
+            if len(by_sig) == 1:
+                continue
+            parts = list(by_sig.values())
+            members[gid] = parts[0]
+            for part in parts[1:]:
+                members.append(part)
+                parents.append(gid)
+        self._set_groups(members)
+        self._parents = np.asarray(parents, dtype=np.int32)
+        self._n_old_groups = len(old._members)
+        self._refined_from = old.groups
+
+    def _extend_gids(self, gids: np.ndarray) -> np.ndarray:
+        parents = self._parents
+        if parents is None or not len(parents) or not len(gids):
+            return gids
+        added = np.nonzero(np.isin(parents, gids))[0] + self._n_old_groups
+        return np.concatenate([gids, added.astype(np.int32)]) if len(added) else gids
+
+    def _extend_compiled(self, cp: CompiledPolicy) -> CompiledPolicy:
+        def peer(p: CompiledPeer) -> CompiledPeer:
+            if p.gids is None:
+                return p
+            gids = self._extend_gids(p.gids)
+            return replace(p, gids=gids, gidset=frozenset(gids.tolist()))
+
+        def rules(rs: tuple[CompiledRule, ...]) -> tuple[CompiledRule, ...]:
+            return tuple(replace(r, peers=tuple(peer(p) for p in r.peers)) for r in rs)
+
+        return CompiledPolicy(cp.policy, self._extend_gids(cp.selected), rules(cp.ingress),
+                              rules(cp.egress))
+
+    def _update_selection(self, old: PolicyIndex, changed: NetworkPolicy | None,
+                          removed_key: str | None) -> None:
+        touched = {k for k in (removed_key, changed.key if changed else None) if k}
+        if self.groups is not old.groups:  # refined: rebuild the per-group lists (cheap)
+            self._index_selection()
+            return
+        ing, eg = list(old._ing_of), list(old._eg_of)
+        gids: set[int] = set()
+        for key in touched:
+            for cp in (old._compiled.get(key), self._compiled.get(key)):
+                if cp is not None:
+                    gids.update(cp.selected.tolist())
+        for g in gids:
+            ing[g] = tuple(cp for cp in ing[g] if cp.key not in touched)
+            eg[g] = tuple(cp for cp in eg[g] if cp.key not in touched)
+        order = {k: i for i, k in enumerate(self._compiled)}
+        for key in touched:
+            cp = self._compiled.get(key)
+            if cp is None:
+                continue
+            for g in cp.selected.tolist():
+                if cp.policy.affects_ingress:
+                    ing[g] = tuple(sorted((*ing[g], cp), key=lambda c: order[c.key]))
+                if cp.policy.affects_egress:
+                    eg[g] = tuple(sorted((*eg[g], cp), key=lambda c: order[c.key]))
+        self._ing_of, self._eg_of = ing, eg
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def enforced(self) -> bool:
+        return self.cluster.config.enforces_network_policy
+
+    @property
+    def compiled(self) -> Mapping[str, CompiledPolicy]:
+        return self._compiled
+
+    def group_of(self, pod_key: str) -> int:
+        return int(self._gid_of[self._pos[pod_key]])
+
+    def pod_keys(self) -> list[str]:
+        return [p.key for p in self._pods]
+
+    def selecting(self, pod: Pod) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(policies isolating the pod for ingress, … for egress) — keys, cluster order."""
+        pos = self._pos.get(pod.key)
+        if pos is None or pod.host_network:
+            return (), ()
+        g = int(self._gid_of[pos])
+        return tuple(cp.key for cp in self._ing_of[g]), tuple(cp.key for cp in self._eg_of[g])
+
+    def selected_pods(self, policy_key: str) -> tuple[str, ...]:
+        """Pod keys the policy's podSelector selects (cluster order)."""
+        cp = self._compiled[policy_key]
+        positions = sorted(i for g in cp.selected.tolist() for i in self._members[g])
+        return tuple(self._pods[i].key for i in positions)
+
+    def matrix(self, port: int | str, protocol: str = "TCP") -> Matrix:
+        """Pod×pod reachability for one destination port/protocol (see reachability.py)."""
+        from clusterlab.sim.reachability import Matrix
+
+        _check_protocol(protocol)
+        key = (port, protocol)
+        hit = self._matrix_cache.get(key)
+        parent = self._parent() if self._parent is not None else None
+        if hit is None and parent is not None and key in parent._matrix_cache:
+            hit = parent._matrix_cache[key].update(self)  # one edit away: incremental
+            self._matrix_cache[key] = hit
+        if hit is None:
+            hit = Matrix.compute(self, port, protocol)
+            self._matrix_cache[key] = hit
+        return hit
+
+    def for_port(self, port: int | str, protocol: str) -> PolicyIndex:
+        """The index whose groups a matrix for this port needs: self, unless traffic goes
+        to a named port no policy mentions (then groups must also agree on its number)."""
+        if isinstance(port, str) and (port, protocol) not in self._feats.named_ports:
+            return self._with_named_port(port, protocol)
+        return self
+
+    def _with_named_port(self, name: str, protocol: str) -> PolicyIndex:
+        """This index with groups refined so `name` resolves alike within each group."""
+        new = PolicyIndex()
+        new.cluster = self.cluster
+        new._pods, new._pos, new._ips = self._pods, self._pos, self._ips
+        new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
+        delta = _Features({}, frozenset({(name, protocol)}), ())
+        new._feats = self._feats.merged(delta)
+        new._refine_groups(self, delta)
+        new._compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
+        new._index_selection()
+        return new
+
+    # ------------------------------------------------------------------ verdicts
+
+    def verdict(self, src: Pod | IPv4Address, dst: Pod | IPv4Address, port: int | str,
+                protocol: str = "TCP") -> PolicyVerdict:
+        """What the NetworkPolicies say about src → dst:port/protocol, with attribution.
+
+        Endpoints are pods or IPv4 addresses (an address owned by a pod means that pod;
+        a hostNetwork pod is its node's IP). Policy is evaluated pod IP to pod IP; a
+        Service IP is just an address here — `trace` evaluates after DNAT (DNS-11).
+        """
+        _check_protocol(protocol)
+        s, d = self._endpoint(src), self._endpoint(dst)
+        number = self._resolve_port(d, port, protocol)
+        port_text = _port_text(port, number, protocol, d)
+        egress = self._direction(EGRESS, s, d, d, protocol, number, port_text)
+        ingress = self._direction(INGRESS, d, s, d, protocol, number, port_text)
+        note = ""
+        if s.kind == "pod" and d.kind == "pod" and s.pod is d.pod:
+            note = f"a pod cannot block traffic to itself ({s.desc})"
+            egress, ingress = _forced(egress, note), _forced(ingress, note)
+        else:
+            if d.kind == "pod" and s.kind != "pod" and s.node and s.node == d.node:
+                note = (f"traffic from the node a pod runs on is always allowed "
+                        f"({s.desc} is node {s.node})")
+                ingress = _forced(ingress, note)
+            if s.kind == "pod" and d.kind != "pod" and d.node and d.node == s.node:
+                note = (f"traffic to the node a pod runs on is always allowed "
+                        f"({d.desc} is node {d.node})")
+                egress = _forced(egress, note)
+        allowed = egress.allowed and ingress.allowed
+        reason = _reason(allowed, egress, ingress, note)
+        enforced = self.enforced
+        if not enforced:
+            plugin = self.cluster.config.cni_plugin
+            reason += (f" (not enforced: the {plugin} CNI does not implement NetworkPolicy"
+                       + (", so this traffic is not actually blocked)" if not allowed else ")"))
+        return PolicyVerdict(allowed, enforced, egress, ingress, reason)
+
+    def _endpoint(self, ep: Pod | IPv4Address) -> _Endpoint:
+        if isinstance(ep, IPv4Address):
+            pod = self.cluster.pod_by_ip.get(ep)
+            if pod is None:
+                node = self.cluster.node_by_ip.get(ep)
+                return _Endpoint("ip", str(ep), ip=ep, node=node.name if node else None)
+            ep = pod
+        if not isinstance(ep, Pod):
+            raise TypeError(f"endpoint must be a Pod or an IPv4Address, not {type(ep).__name__}")
+        pos = self._pos.get(ep.key)
+        if pos is None:
+            raise ValueError(f"pod {ep.key} is not in this cluster snapshot")
+        pod = self._pods[pos]
+        gid = int(self._gid_of[pos])
+        ip = self._ips[pos]
+        if pod.host_network:
+            return _Endpoint("host", f"{pod.key} (host network, seen as {ip})", pod, ip, gid,
+                             pod.node_name)
+        return _Endpoint("pod", pod.key, pod, ip, gid, pod.node_name)
+
+    @staticmethod
+    def _resolve_port(d: _Endpoint, port: int | str, protocol: str) -> int | None:
+        if isinstance(port, bool) or not isinstance(port, int | str):
+            raise TypeError("port must be a number or a port name")
+        if isinstance(port, int):
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} must be between 1 and 65535, inclusive")
+            return port
+        if d.pod is None:
+            return None
+        return d.pod.find_port(port, protocol)
+
+    def _direction(self, direction: str, subject: _Endpoint, peer: _Endpoint, dst: _Endpoint,
+                   protocol: str, number: int | None, port_text: str) -> DirectionVerdict:
+        if subject.kind == "ip":
+            return DirectionVerdict(True, False, explanation=f"{subject.desc} is not a pod")
+        if subject.kind == "host":
+            return DirectionVerdict(True, False, explanation=(
+                f"{subject.pod.key} uses the host network and is not subject to NetworkPolicy"))
+        g = subject.gid
+        policies = self._eg_of[g] if direction == EGRESS else self._ing_of[g]
+        if not policies:
+            return DirectionVerdict(True, False, explanation=(
+                f"pod {subject.pod.key} is not isolated for {direction}"))
+        refs = []
+        for cp in policies:
+            for rule in (cp.egress if direction == EGRESS else cp.ingress):
+                port_i = _match_ports(rule.ports, protocol, number, dst)
+                if port_i is False:
+                    continue
+                peer_i = self._match_peer(rule, peer)
+                if peer_i is False:
+                    continue
+                refs.append(RuleRef(cp.key, direction, rule.index, peer_i, port_i,
+                                    _ref_detail(rule, peer_i, port_i, dst, number)))
+        isolated_by = tuple(cp.key for cp in policies)
+        other = peer.desc if peer.kind != "pod" else peer.pod.key
+        if refs:
+            texts = ", ".join(r.text for r in refs)
+            side = f"from {subject.pod.key}" if direction == EGRESS else f"to {subject.pod.key}"
+            return DirectionVerdict(True, True, isolated_by, tuple(refs),
+                                    f"{direction} {side} allowed by {texts}")
+        return DirectionVerdict(False, True, isolated_by, (), (
+            f"pod {subject.pod.key} is isolated for {direction} by {', '.join(isolated_by)}; "
+            f"no rule admits {other} on {port_text}"))
+
+    @staticmethod
+    def _match_peer(rule: CompiledRule, ep: _Endpoint) -> int | bool | None:
+        """Index of the first peer admitting the endpoint, None for a rule without peers,
+        False if none does."""
+        if not rule.peers:
+            return None
+        for p in rule.peers:
+            kind = p.kind
+            if kind == IP_BLOCK:
+                if ep.ip is not None and p.peer.ip_block.contains(ep.ip):
+                    return p.index
+            elif ep.kind != "pod":
+                continue
+            elif kind == ALL_PODS:
+                return p.index
+            elif kind == NAMESPACES:
+                if ep.pod.namespace in p.namespaces:
+                    return p.index
+            elif kind == PODS and ep.gid in p.gidset:
+                return p.index
+        return False
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol {protocol!r} is not one of "TCP", "UDP", "SCTP"')
+
+
+def _match_ports(ports: tuple[NetworkPolicyPort, ...], protocol: str, number: int | None,
+                 dst: _Endpoint) -> int | bool | None:
+    """Index of the first port entry matching, None for a rule without ports, else False.
+
+    A named port matches when the destination pod declares a container port of that
+    name and protocol whose number is the traffic's port (VAL-5; any container, as
+    Calico's named-port sets do); it never matches a non-pod destination.
+    """
+    if not ports:
+        return None
+    for i, p in enumerate(ports):
+        if p.protocol != protocol:
+            continue
+        if p.port is None:
+            return i
+        if number is None:
+            continue
+        if isinstance(p.port, int):
+            if p.port <= number <= (p.end_port or p.port):
+                return i
+        elif dst.kind == "pod" and number in _named_numbers(dst.pod, p.port, protocol):
+            return i
+    return False
+
+
+def _forced(d: DirectionVerdict, note: str) -> DirectionVerdict:
+    return replace(d, allowed=True, explanation=note) if not d.allowed else d
+
+
+def _port_text(port: int | str, number: int | None, protocol: str, d: _Endpoint) -> str:
+    if isinstance(port, int):
+        return f"{protocol} {port}"
+    if number is not None:
+        return f"{protocol} {port} ({number})"
+    owner = d.pod.key if d.pod is not None else d.desc
+    return f"{protocol} {port} (no such named port on {owner})"
+
+
+def _ref_detail(rule: CompiledRule, peer_i: int | None, port_i: int | None, dst: _Endpoint,
+                number: int | None) -> str:
+    word = "from" if rule.direction == INGRESS else "to"
+    if peer_i is None:
+        peer_text = f"{word} <any>"
+    else:
+        peer_text = f"{word}[{peer_i}] {_peer_text(rule.rule.peers[peer_i])}"
+    if port_i is None:
+        port_text = "port <any>"
+    else:
+        p = rule.ports[port_i]
+        port_text = f"ports[{port_i}] {_policy_port_text(p)}"
+        if isinstance(p.port, str) and dst.pod is not None:
+            port_text += f" (= {number} on {dst.pod.key})"
+    return f"{peer_text}; {port_text}"
+
+
+def _peer_text(peer: NetworkPolicyPeer) -> str:
+    if peer.ip_block is not None:
+        text = f"ipBlock {peer.ip_block.cidr}"
+        if peer.ip_block.except_:
+            text += " except " + ", ".join(str(e) for e in peer.ip_block.except_)
+        return text
+    parts = []
+    if peer.namespace_selector is not None:
+        parts.append(f"namespaceSelector {format_label_selector(peer.namespace_selector)}")
+    if peer.pod_selector is not None:
+        parts.append(f"podSelector {format_label_selector(peer.pod_selector)}")
+    return " + ".join(parts) or "<empty peer>"
+
+
+def _policy_port_text(p: NetworkPolicyPort) -> str:
+    if p.port is None:
+        return f"<any>/{p.protocol}"
+    if p.end_port is not None:
+        return f"{p.port}-{p.end_port}/{p.protocol}"
+    return f"{p.port}/{p.protocol}"
+
+
+def _reason(allowed: bool, egress: DirectionVerdict, ingress: DirectionVerdict,
+            note: str) -> str:
+    if allowed:
+        if note and egress.explanation == note and ingress.explanation == note:
+            return note
+        return f"{egress.explanation}; {ingress.explanation}"
+    denied = [d.explanation for d in (egress, ingress) if not d.allowed]
+    return ". ".join(denied)
+
+
+# --------------------------------------------------------------------------- describe
+
+_ZERO_TIME = "0001-01-01 00:00:00 +0000 UTC"  # what kubectl prints for an unset timestamp
+_SKIP_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+_MAX_ANNOTATION_LEN = 140
+
+
+def format_label_selector(selector: LabelSelector | None) -> str:
+    """`metav1.FormatLabelSelector` exactly: requirements sorted by key (labels.Selector
+    `Add` sorts them), `In`/`NotIn` values sorted, an empty selector `<none>` (KCTL-5).
+
+    Differs from `LabelSelector.__str__` in the model, which keeps matchLabels first and
+    the values in the order given.
+    """
+    if selector is None:
+        return "<none>"  # not reached for policies: callers print only present selectors
+    reqs: list[tuple[str, str]] = [(k, f"{k}={v}") for k, v in selector.match_labels]
+    for r in selector.match_expressions:
+        values = sorted(r.values) if len(r.values) > 1 else list(r.values)
+        if r.operator == "Exists":
+            text = r.key
+        elif r.operator == "DoesNotExist":
+            text = "!" + r.key
+        else:
+            text = f"{r.key} {r.operator.lower()} ({','.join(values)})"
+        reqs.append((r.key, text))
+    reqs.sort(key=lambda kv: kv[0])  # stable, like Go's insertion sort for small slices
+    return ",".join(text for _, text in reqs) or "<none>"
+
+
+def format_go_time(ts: datetime) -> str:
+    """Go's default `time.Time.String()` for a UTC instant (`Created on`, KCTL-7)."""
+    ts = ts.astimezone(UTC) if ts.tzinfo else ts
+    out = ts.strftime("%Y-%m-%d %H:%M:%S")
+    if ts.microsecond:
+        out += f".{ts.microsecond:06d}".rstrip("0")
+    return out + " +0000 UTC"
+
+
+def describe_network_policy(policy: NetworkPolicy, created: str | datetime = _ZERO_TIME) -> str:
+    """`kubectl describe networkpolicy` output (KCTL-7, KCTL-8; kubectl describe.go
+    `describeNetworkPolicy`, `printNetworkPolicySpecIngressFrom/EgressTo`)."""
+    if isinstance(created, datetime):
+        created = format_go_time(created)
+    out = [f"Name:\t{policy.name}\n", f"Namespace:\t{policy.namespace}\n",
+           f"Created on:\t{created}\n"]
+    out += _labels_lines("Labels", policy.labels)
+    out += _annotation_lines("Annotations", policy.annotations)
+    out.append("Spec:\n")
+    if policy.pod_selector.is_empty:
+        out.append("  PodSelector:     <none> (Allowing the specific traffic to all pods in "
+                   "this namespace)\n")
+    else:
+        out.append(f"  PodSelector:     {format_label_selector(policy.pod_selector)}\n")
+    for direction, affects, rules in (("ingress", policy.affects_ingress, policy.ingress),
+                                      ("egress", policy.affects_egress, policy.egress)):
+        if affects:
+            out.append(f"  Allowing {direction} traffic:\n")
+            out += _describe_rules(direction, rules)
+        else:
+            out.append(f"  Not affecting {direction} traffic\n")
+    types = ", ".join(policy.policy_types) or "<none>"
+    out.append(f"  Policy Types: {types}\n")
+    return go_tabwriter("".join(out))
+
+
+def _describe_rules(direction: str, rules: tuple[NetworkPolicyRule, ...]) -> list[str]:
+    ind = "    "
+    if not rules:
+        return [f"{ind}<none> (Selected pods are isolated for {direction} connectivity)\n"]
+    word = "From" if direction == "ingress" else "To"
+    out = []
+    for i, rule in enumerate(rules):
+        if not rule.ports:
+            out.append(f"{ind}To Port: <any> (traffic allowed to all ports)\n")
+        for p in rule.ports:
+            port = "<nil>" if p.port is None else str(p.port)  # Go prints a nil IntOrString so
+            if p.end_port is None:
+                out.append(f"{ind}To Port: {port}/{p.protocol}\n")
+            else:
+                out.append(f"{ind}To Port Range: {port}-{p.end_port}/{p.protocol}\n")
+        if not rule.peers:
+            what = "source" if direction == "ingress" else "destination"
+            out.append(f"{ind}{word}: <any> (traffic not restricted by {what})\n")
+        for peer in rule.peers:
+            out.append(f"{ind}{word}:\n")
+            if peer.pod_selector is not None and peer.namespace_selector is not None:
+                out.append(f"  {ind}NamespaceSelector: "
+                           f"{format_label_selector(peer.namespace_selector)}\n")
+                out.append(f"  {ind}PodSelector: {format_label_selector(peer.pod_selector)}\n")
+            elif peer.pod_selector is not None:
+                out.append(f"  {ind}PodSelector: {format_label_selector(peer.pod_selector)}\n")
+            elif peer.namespace_selector is not None:
+                out.append(f"  {ind}NamespaceSelector: "
+                           f"{format_label_selector(peer.namespace_selector)}\n")
+            elif peer.ip_block is not None:
+                out.append(f"  {ind}IPBlock:\n")
+                out.append(f"    {ind}CIDR: {peer.ip_block.cidr}\n")
+                out.append(f"    {ind}Except: "
+                           + ", ".join(str(e) for e in peer.ip_block.except_) + "\n")
+        if i != len(rules) - 1:
+            out.append(f"{ind}----------\n")
+    return out
+
+
+def _labels_lines(title: str, labels: Mapping[str, str]) -> list[str]:
+    """describe.go `printLabelsMultiline`: sorted, continuation lines start with a tab."""
+    if not labels:
+        return [f"{title}:\t<none>\n"]
+    return [(f"{title}:\t" if i == 0 else "\t") + f"{k}={labels[k]}\n"
+            for i, k in enumerate(sorted(labels))]
+
+
+def _annotation_lines(title: str, annotations: Mapping[str, str]) -> list[str]:
+    """describe.go `printAnnotationsMultiline` (last-applied-configuration skipped, long
+    or multi-line values printed below the key, cut at 138 characters + `...`)."""
+    keys = sorted(k for k in annotations if k not in _SKIP_ANNOTATIONS)
+    if not keys:
+        return [f"{title}:\t<none>\n"]
+    out = [f"{title}:\t"]
+    for i, key in enumerate(keys):
+        if i:
+            out.append("\t")
+        value = annotations[key].removesuffix("\n")
+        if len(value) + len(key) + 2 > _MAX_ANNOTATION_LEN or "\n" in value:
+            out.append(f"{key}:\n")
+            for s in value.split("\n"):
+                short = s if len(s) <= _MAX_ANNOTATION_LEN - 2 else \
+                    s[:_MAX_ANNOTATION_LEN - 2] + "..."
+                out.append(f"\t  {short}\n")
+        else:
+            out.append(f"{key}: {value}\n")
+    return out
+
+
+def go_tabwriter(text: str, minwidth: int = 0, padding: int = 2) -> str:
+    """Go `text/tabwriter` with space padding and no flags (kubectl describe uses
+    minwidth 0, tabwidth 8, padding 2). Tab-terminated cells are aligned per column
+    block of consecutive lines; text after the last tab of a line is not aligned."""
+    lines = [line.split("\t") for line in text.split("\n")]
+    trailing_newline = text.endswith("\n")
+    if trailing_newline:
+        lines.pop()
+    out: list[str] = []
+    widths: list[int] = []
+
+    def write_lines(line0: int, line1: int) -> None:
+        for cells in lines[line0:line1]:
+            parts = []
+            for j, c in enumerate(cells):
+                if j < len(widths):
+                    parts.append(c + " " * (widths[j] - len(c)))
+                else:
+                    parts.append(c)
+            out.append("".join(parts))
+
+    def fmt(line0: int, line1: int) -> None:
+        column = len(widths)
+        this = line0
+        while this < line1:
+            if column >= len(lines[this]) - 1:
+                this += 1
+                continue
+            write_lines(line0, this)
+            line0 = this
+            width = minwidth
+            while this < line1 and column < len(lines[this]) - 1:
+                width = max(width, len(lines[this][column]) + padding)
+                this += 1
+            widths.append(width)
+            fmt(line0, this)
+            widths.pop()
+            line0 = this
+        write_lines(line0, line1)
+
+    fmt(0, len(lines))
+    return "\n".join(out) + ("\n" if trailing_newline else "")
+
+
+__all__ = [
+    "EGRESS", "INGRESS", "CompiledPeer", "CompiledPolicy", "CompiledRule", "DirectionVerdict",
+    "PodGroup", "PolicyIndex", "PolicyVerdict", "RuleRef", "describe_network_policy",
+    "format_go_time", "format_label_selector", "go_tabwriter",
+]
