@@ -19,10 +19,12 @@ later eviction of the pods.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from clusterlab.sim.model import (
     Cluster,
@@ -193,6 +195,27 @@ def slices_for(cluster: Cluster, service: Service,
     return (*out, *user_slices(cluster, service))
 
 
+# --------------------------------------------------------------------------- per snapshot
+
+T = TypeVar("T")
+_MEMO: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
+
+
+def snapshot_memo(cluster: Cluster, name: str, factory: Callable[[Cluster], T]) -> T:
+    """Build a derived index once per snapshot object and share it (dropped with the snapshot).
+
+    Keyed by identity, not equality: hashing a 10k-pod Cluster would cost more than the
+    index. Not a source of randomness — the value is a pure function of the snapshot.
+    """
+    key = (id(cluster), name)
+    entry = _MEMO.get(key)
+    if entry is not None and entry[0]() is cluster:
+        return entry[1]  # type: ignore[no-any-return]
+    value = factory(cluster)
+    _MEMO[key] = (weakref.ref(cluster, lambda _r, k=key: _MEMO.pop(k, None)), value)
+    return value
+
+
 # --------------------------------------------------------------------------- kube-proxy view
 
 
@@ -301,6 +324,11 @@ class EndpointIndex:
             for port in svc.ports:
                 index.endpoints(svc, port)
         return index
+
+    @classmethod
+    def for_cluster(cls, cluster: Cluster) -> EndpointIndex:
+        """The shared index of this snapshot (built on first use)."""
+        return snapshot_memo(cluster, "endpoint-index", cls.build)
 
     @property
     def cluster(self) -> Cluster:
