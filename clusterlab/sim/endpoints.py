@@ -212,7 +212,7 @@ def snapshot_memo(cluster: Cluster, name: str, factory: Callable[[Cluster], T]) 
     if entry is not None and entry[0]() is cluster:
         return entry[1]  # type: ignore[no-any-return]
     value = factory(cluster)
-    _MEMO[key] = (weakref.ref(cluster, lambda _r, k=key: _MEMO.pop(k, None)), value)
+    _MEMO[key] = (weakref.ref(cluster, lambda _r, k=key, memo=_MEMO: memo.pop(k, None)), value)
     return value
 
 
