@@ -252,19 +252,29 @@ def _active_rules(policy: NetworkPolicy) -> Iterable[NetworkPolicyRule]:
 class _Signer:
     """Computes the per-pod signature w.r.t. a feature set (the pod-group key)."""
 
-    def __init__(self, feats: _Features, pods: tuple[Pod, ...], host_ips: list[IPv4Address | None]):
+    def __init__(self, feats: _Features, pods: tuple[Pod, ...],
+                 host_ips: list[IPv4Address | None]):
         self.feats = feats
         self.named = sorted(feats.named_ports)
+        # Replicas of one workload often share their labels/containers objects: identity
+        # caches (checked with `is`, so a recycled id can never give a wrong answer).
+        self._labels_cache: dict[int, tuple[Any, tuple]] = {}
         self._containers_cache: dict[int, tuple[Any, tuple]] = {}
         self.ipsig = _ip_signatures(feats.ip_blocks, host_ips, pods)
 
     def labels(self, pod: Pod) -> tuple:
+        labels = pod.labels
+        hit = self._labels_cache.get(id(labels))
+        if hit is not None and hit[0] is labels:
+            return hit[1]
         lv = self.feats.label_values
         items = [(k, v if v in vals else None)
-                 for k, v in pod.labels.items() if (vals := lv.get(k)) is not None]
+                 for k, v in labels.items() if (vals := lv.get(k)) is not None]
         if len(items) > 1:
             items.sort()
-        return tuple(items)
+        sig = tuple(items)
+        self._labels_cache[id(labels)] = (labels, sig)
+        return sig
 
     def named_ports(self, pod: Pod) -> tuple:
         if not self.named:
@@ -273,7 +283,13 @@ class _Signer:
         hit = self._containers_cache.get(id(containers))
         if hit is not None and hit[0] is containers:
             return hit[1]
-        sig = tuple(_named_numbers(pod, name, proto) for name, proto in self.named)
+        declared: dict[tuple[str, str], tuple[int, ...]] = {}
+        for c in containers:
+            for p in c.ports:
+                if p.name:
+                    k = (p.name, p.protocol)
+                    declared[k] = (*declared.get(k, ()), p.container_port)
+        sig = tuple(declared.get(f, ()) for f in self.named)
         self._containers_cache[id(containers)] = (containers, sig)
         return sig
 
@@ -354,7 +370,8 @@ class PolicyIndex:
     def _init_pods(self) -> None:
         pods = self.cluster.pods
         self._pods = pods
-        self._pos = {p.key: i for i, p in enumerate(pods)}
+        self._keys = [f"{p.namespace}/{p.name}" for p in pods]
+        self._pos = {k: i for i, k in enumerate(self._keys)}
         nodes = self.cluster.node_by_name
         host_ips: list[IPv4Address | None] = []
         for p in pods:
@@ -374,12 +391,12 @@ class PolicyIndex:
         self._set_groups([by_key[k] for k in order])
 
     def _set_groups(self, members: list[list[int]]) -> None:
-        pods = self._pods
+        pods, keys = self._pods, self._keys
         groups = []
         gid_of = np.empty(len(pods), dtype=np.int32)
         for gid, idx in enumerate(members):
             first = pods[idx[0]]
-            groups.append(PodGroup(gid, first.namespace, tuple(pods[i].key for i in idx),
+            groups.append(PodGroup(gid, first.namespace, tuple(keys[i] for i in idx),
                                    first.host_network))
             gid_of[idx] = gid
         self.groups = tuple(groups)
@@ -516,7 +533,7 @@ class PolicyIndex:
         cluster = replace(self.cluster, network_policies=tuple(policies))
         new = PolicyIndex()
         new.cluster = cluster
-        new._pods, new._pos, new._ips = self._pods, self._pos, self._ips
+        new._pods, new._keys, new._pos, new._ips = self._pods, self._keys, self._pos, self._ips
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
         delta = (_Features.of([changed_or_new]).missing_from(self._feats)
                  if changed_or_new is not None else None)
@@ -627,7 +644,7 @@ class PolicyIndex:
         return int(self._gid_of[self._pos[pod_key]])
 
     def pod_keys(self) -> list[str]:
-        return [p.key for p in self._pods]
+        return list(self._keys)
 
     def selecting(self, pod: Pod) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(policies isolating the pod for ingress, … for egress) — keys, cluster order."""
@@ -641,7 +658,7 @@ class PolicyIndex:
         """Pod keys the policy's podSelector selects (cluster order)."""
         cp = self._compiled[policy_key]
         positions = sorted(i for g in cp.selected.tolist() for i in self._members[g])
-        return tuple(self._pods[i].key for i in positions)
+        return tuple(self._keys[i] for i in positions)
 
     def matrix(self, port: int | str, protocol: str = "TCP") -> Matrix:
         """Pod×pod reachability for one destination port/protocol (see reachability.py)."""
@@ -670,7 +687,7 @@ class PolicyIndex:
         """This index with groups refined so `name` resolves alike within each group."""
         new = PolicyIndex()
         new.cluster = self.cluster
-        new._pods, new._pos, new._ips = self._pods, self._pos, self._ips
+        new._pods, new._keys, new._pos, new._ips = self._pods, self._keys, self._pos, self._ips
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
         delta = _Features({}, frozenset({(name, protocol)}), ())
         new._feats = self._feats.merged(delta)
