@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -54,8 +55,6 @@ _SVC, _POD = "svc", "pod"
 class _NameError(Exception):
     """CoreDNS `errNoItems` / `errNsNotExposed` / `errInvalidRequest`: answered NXDOMAIN."""
 
-
-_NAME_ERROR = _NameError()
 
 
 # --------------------------------------------------------------------------- values
@@ -131,8 +130,10 @@ class _Svc(NamedTuple):
     endpoints: tuple[tuple[tuple[tuple[str, str, int], ...], tuple[_Addr, ...]], ...]
 
 
+@lru_cache(maxsize=1 << 16)
 def _ip_kind(host: str) -> int:
-    """4, 6, or 0 when `host` is not an IP literal (`msg.Service.HostType`)."""
+    """4, 6, or 0 when `host` is not an IP literal (`msg.Service.HostType`); memoised, as
+    the same few thousand hosts come back on every query."""
     try:
         ip = ip_address(host)
     except ValueError:
@@ -266,7 +267,7 @@ class CoreDNS:
     """The cluster's CoreDNS for one snapshot. Build once (`build`), ask many times."""
 
     __slots__ = ("_ep_ptr", "_namespaces", "_pods_by_ip", "_svc", "_svc_ptr",
-                 "cluster_dns_ip", "pods_mode", "server_ips", "upstream", "zone")
+                 "cluster_dns_ip", "pods_mode", "resolv_cache", "server_ips", "upstream", "zone")
 
     def __init__(self) -> None:  # use build()
         self.zone = "cluster.local"
@@ -279,6 +280,8 @@ class CoreDNS:
         self._svc_ptr: dict[str, str] = {}
         self._ep_ptr: dict[str, list[str]] = {}
         self._pods_by_ip: dict[str, set[str]] = {}
+        # resolver.py memoises pods' resolv.conf here: same snapshot, same answer
+        self.resolv_cache: dict[tuple[Any, ...], Any] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -445,7 +448,7 @@ class CoreDNS:
         segs = base.split(".")
         pod_or_svc = segs[-1]
         if pod_or_svc not in (_SVC, _POD) or zone in REVERSE_ZONES:
-            raise _NAME_ERROR
+            raise _NameError
         namespace = segs[-2]
         service = segs[-3] if len(segs) >= 3 else ""
         rest = segs[:-3]
@@ -455,9 +458,9 @@ class CoreDNS:
         elif len(rest) == 2:
             port, protocol = _strip_underscore(rest[0]), _strip_underscore(rest[1])
         elif len(rest) > 2:  # "too long"
-            raise _NAME_ERROR
+            raise _NameError
         if namespace not in self._namespaces:
-            raise _NAME_ERROR
+            raise _NameError
         if not service:  # `<ns>.svc.<zone>` / `<ns>.pod.<zone>`: NODATA
             return []
         if pod_or_svc == _POD:
@@ -467,7 +470,7 @@ class CoreDNS:
     def _find_pod(self, podname: str, namespace: str, zone_text: str) -> list[_Item]:
         """kubernetes.go `findPods` (DNS-7). Extra endpoint/port labels are ignored, as there."""
         if self.pods_mode not in ("insecure", "verified"):
-            raise _NAME_ERROR
+            raise _NameError
         if podname.count("-") == 3 and "--" not in podname:
             ip = podname.replace("-", ".")
         else:
@@ -475,23 +478,23 @@ class CoreDNS:
         domain = f"{podname}.{namespace}.{_POD}.{zone_text}"
         if self.pods_mode == "insecure":
             if not _ip_kind(ip):
-                raise _NAME_ERROR
+                raise _NameError
             return [_Item(str(ip_address(ip)), -1, domain)]
         if namespace in self._pods_by_ip.get(ip, ()):
             return [_Item(ip, -1, domain)]
-        raise _NAME_ERROR
+        raise _NameError
 
     def _find_services(self, service: str, namespace: str, endpoint: str, port: str,
                        protocol: str, zone_text: str) -> list[_Item]:
         """kubernetes.go `findServices` (DNS-3 … DNS-6)."""
         svc = self._svc.get((service, namespace))
         if svc is None:
-            raise _NAME_ERROR
+            raise _NameError
         base = f"{svc.name}.{svc.namespace}.{_SVC}.{zone_text}"
         if svc.kind == "external":
             if endpoint or port or protocol or _ip_kind(svc.external_name) \
                     or not svc.external_name:
-                raise _NAME_ERROR  # DNS-6: no record for an IP externalName
+                raise _NameError  # DNS-6: no record for an IP externalName
             return [_Item(svc.external_name, -1, base)]
         items: list[_Item] = []
         found = False
@@ -510,7 +513,7 @@ class CoreDNS:
                     found = True
                     items.extend(_Item(ip, p_port, base) for ip in svc.cluster_ips)
         if not found:
-            raise _NAME_ERROR
+            raise _NameError
         return items
 
     # ------------------------------------------------------------------ backend_lookup.go
@@ -589,7 +592,7 @@ class CoreDNS:
         except _NameError:
             exists = False
         if not exists:
-            raise _NAME_ERROR
+            raise _NameError
         return []
 
     def _ptr(self, qname: str, lname: str, zone: str, zone_text: str) -> list[Record]:
@@ -602,7 +605,7 @@ class CoreDNS:
         svc_name = self._svc_ptr.get(ip)
         hosts = [svc_name] if svc_name else self._ep_ptr.get(ip, [])
         if not hosts:
-            raise _NAME_ERROR
+            raise _NameError
         seen: set[str] = set()
         out = []
         for host in hosts:

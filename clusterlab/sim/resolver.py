@@ -266,7 +266,12 @@ def dns_unreachable_result(kind: str, *, name: str = "", qtype: str = "A",
                       server=server, client=client)
 
 
+_IP_CHARS = frozenset("0123456789.")
+
+
 def _is_ip(name: str) -> bool:
+    if ":" not in name and not _IP_CHARS.issuperset(name):
+        return False  # the common case, without an exception
     try:
         ip_address(name)
     except ValueError:
@@ -285,7 +290,11 @@ def resolve(cluster: Cluster, coredns: CoreDNS, pod: Pod, name: str, qtype: str 
     Default, or None with other servers) asks the upstream table only.
     """
     qtype = qtype.upper()
-    conf = conf or resolv_conf(cluster, pod)
+    if conf is None:
+        key = (pod.namespace, pod.dns_policy, pod.host_network, pod.dns_config)
+        conf = coredns.resolv_cache.get(key)
+        if conf is None:
+            conf = coredns.resolv_cache[key] = resolv_conf(cluster, pod)
     server = conf.server
     ask = coredns.answer if coredns.serves(server) else coredns.upstream.answer
     name = name.strip()
