@@ -299,13 +299,15 @@ def resolve(cluster: Cluster, coredns: CoreDNS, pod: Pod, name: str, qtype: str 
     ask = coredns.answer if coredns.serves(server) else coredns.upstream.answer
     name = name.strip()
 
-    if _is_ip(name.rstrip(".")):
-        if client != NSLOOKUP_CLIENT:  # getaddrinfo: a literal needs no DNS at all
+    if _is_ip(name.rstrip(".")) and (qtype in ("A", "AAAA", "PTR")
+                                      or client == NSLOOKUP_CLIENT):
+        if client != NSLOOKUP_CLIENT and qtype != "PTR":
+            # getaddrinfo: a literal needs no DNS at all
             ip = ip_address(name.rstrip("."))
             kind_ok = (qtype == "A") == isinstance(ip, IPv4Address)
             return Resolution(name, qtype, NOERROR, (str(ip),) if kind_ok else (),
                               server=server, client=client)
-        # nslookup turns an address into a PTR question (addlookup → get_reverse)
+        # a reverse lookup; nslookup turns any address into one (addlookup → get_reverse)
         qtype = "PTR"
         candidates = [reverse_name(name.rstrip("."))]
     elif client == NSLOOKUP_CLIENT:

@@ -296,6 +296,9 @@ def test_ip_literal_needs_no_dns_for_glibc_and_is_ptr_for_nslookup():
     r = walk("10.96.0.10", client="nslookup")
     assert r.qtype == "PTR" and r.tried == ("10.0.96.10.in-addr.arpa",)
     assert r.answers == ("kube-dns.kube-system.svc.cluster.local.",)
+    assert walk("10.244.1.20", "PTR").to_dict() == {
+        "rcode": NOERROR, "answers": ["10-244-1-20.db.default.svc.cluster.local."],
+        "cname": None, "tried": ["20.1.244.10.in-addr.arpa"]}
 
 
 def test_case_of_typed_name_is_kept_in_tried():
