@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, ip_address
 from typing import Any
 
-from clusterlab.sim.dns import NOERROR, NXDOMAIN, CoreDNS, DNSAnswer, Record, reverse_name
+from clusterlab.sim.dns import (
+    NOERROR,
+    NXDOMAIN,
+    SERVFAIL,
+    CoreDNS,
+    DNSAnswer,
+    Record,
+    reverse_name,
+)
 from clusterlab.sim.model import Cluster, Pod
 
 TIMEOUT = "TIMEOUT"  # no reply at all (dropped): glibc EAI_AGAIN, nslookup "timed out"
@@ -319,7 +327,7 @@ def resolve(cluster: Cluster, coredns: CoreDNS, pod: Pod, name: str, qtype: str 
     first_as_is = client != NSLOOKUP_CLIENT and len(candidates) > 1 and \
         candidates[0] == name.rstrip(".")
     first_rcode: str | None = None
-    got_nodata = False
+    got_nodata = got_servfail = False
     response: DNSAnswer | None = None
     for fqdn in candidates:
         response = ask(fqdn, qtype)
@@ -328,14 +336,16 @@ def resolve(cluster: Cluster, coredns: CoreDNS, pod: Pod, name: str, qtype: str 
             first_rcode = response.rcode
         if response.answers and response.rcode == NOERROR:
             break  # glibc: ancount > 0 ends the walk, even a CNAME-only reply
-        if response.rcode == NXDOMAIN:
+        if response.rcode == NXDOMAIN or (response.rcode == SERVFAIL
+                                          and client != NSLOOKUP_CLIENT):
+            got_servfail = got_servfail or response.rcode == SERVFAIL
             continue
         if response.rcode == NOERROR:  # NODATA
             if client == NSLOOKUP_CLIENT:
                 break
             got_nodata = True
             continue
-        break  # SERVFAIL, REFUSED …: stop
+        break  # REFUSED and the like: stop (glibc `done++`)
     assert response is not None
 
     rcode = response.rcode
@@ -344,6 +354,8 @@ def resolve(cluster: Cluster, coredns: CoreDNS, pod: Pod, name: str, qtype: str 
             rcode = first_rcode
         elif got_nodata:
             rcode = NOERROR
+        elif got_servfail:
+            rcode = SERVFAIL
     answers: tuple[str, ...] = ()
     cname = None
     if rcode == NOERROR and response.rcode == NOERROR:

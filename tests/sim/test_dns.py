@@ -567,3 +567,8 @@ def test_headless_a_answers_exactly_the_ready_pods(readiness):
     rcode, ips = ask(CoreDNS.build(c), "h.default.svc.cluster.local")
     want = sorted(str(p.ip) for p in pods if p.ready)
     assert (rcode, ips) == ((NOERROR, want) if want else (NXDOMAIN, []))
+
+
+def test_upstream_overlong_cname_chain_is_servfail():
+    table = {f"c{i}.example": {"CNAME": (f"c{i + 1}.example",)} for i in range(12)}
+    assert Upstream(table).answer("c0.example").rcode == dns.SERVFAIL

@@ -508,3 +508,15 @@ def test_dns_module_reexports_resolver_api():
     assert dns.resolve is resolve and dns.format_nslookup is format_nslookup
     with pytest.raises(AttributeError):
         _ = dns.no_such_name
+
+
+def test_glibc_walks_on_after_servfail_nslookup_stops():
+    table = {f"c{i}.example": {"CNAME": (f"c{i + 1}.example",)} for i in range(12)}
+    c = world(dns_upstream=table, node_search=("example",))
+    d = CoreDNS.build(c)
+    g = resolve(c, d, CLIENT, "c0", "A", "glibc")
+    assert g.rcode == dns.SERVFAIL and g.tried[-1] == "c0" and len(g.tried) == 5
+    n = resolve(c, d, CLIENT, "c0", "A", "nslookup")
+    assert n.tried == ("c0.default.svc.cluster.local", "c0.svc.cluster.local",
+                       "c0.cluster.local", "c0.example")
+    assert format_nslookup(n)[0].endswith("** server can't find c0.example: SERVFAIL\n\n")
