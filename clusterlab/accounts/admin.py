@@ -1,0 +1,1 @@
+"""Users and groups are administered with django.contrib.auth's own admin."""

@@ -1,0 +1,5 @@
+from django.contrib.auth.forms import UserCreationForm
+
+
+class SignupForm(UserCreationForm):
+    """Username and password twice, validated by AUTH_PASSWORD_VALIDATORS."""

@@ -1,0 +1,283 @@
+"""The engine's answers over HTTP: connect, dns, policy, healthcheck, matrix, matrix
+diff, node tables. Read-only: anyone who may read the cluster may ask.
+
+The snapshot is the cached one of the cluster's current version (labs/snapshot.py),
+so asking repeatedly never reloads the cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any, ClassVar
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clusterlab.labs import apply as apply_mod
+from clusterlab.labs import revisions, snapshot
+from clusterlab.labs.api.base import ClusterScopedMixin
+from clusterlab.labs.api.manifests import body_documents
+from clusterlab.labs.errors import Invalid, LabsError, NotFound
+from clusterlab.labs.serializers import MatrixDiffRequestSerializer, MatrixRequestSerializer
+from clusterlab.sim.engine import Engine
+from clusterlab.sim.errors import ManifestError
+
+log = logging.getLogger(__name__)
+MAX_QUERIES = 200
+
+
+class NotImplementedByEngine(LabsError):
+    status_code = status.HTTP_501_NOT_IMPLEMENTED
+
+
+class EngineFailure(LabsError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def jsonable(value: Any) -> Any:
+    """Engine results may hold IP objects and tuples; JSON wants strings and lists."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, IPv4Address | IPv4Network):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def query_error(exc: ValueError) -> Invalid:
+    field = getattr(exc, "field", None) or str(exc).split(":", 1)[0]
+    message = str(exc)
+    return Invalid(message, [{"field": field, "type": "Invalid value", "message": message}])
+
+
+def call_engine(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an engine function: ValueError → 400 naming the field, anything else → 422."""
+    try:
+        return fn(*args, **kwargs)
+    except LabsError:
+        raise
+    except ValueError as exc:
+        raise query_error(exc) from None
+    except ManifestError as exc:
+        raise Invalid.from_manifest_error(exc) from None
+    except Exception as exc:
+        log.exception("engine failure in %s", what)
+        raise EngineFailure(f"the simulator could not answer this {what} query: "
+                            f"{type(exc).__name__}: {exc}") from None
+
+
+class QueryView(ClusterScopedMixin, APIView):
+    """Body: one query without `kind`, or a list of them; the answer mirrors it."""
+
+    query_kind: ClassVar[str] = ""
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Any, cluster_id: int) -> Response:
+        from clusterlab.sim.query import run_query
+
+        cluster = self.load_cluster()
+        data = request.data
+        many = isinstance(data, list)
+        queries = data if many else [data]
+        if len(queries) > MAX_QUERIES:
+            raise Invalid(f"queries: Too many: {len(queries)}: must have at most {MAX_QUERIES} "
+                          "items", [{"field": "queries", "type": "Too many",
+                                     "message": f"at most {MAX_QUERIES} queries per request"}])
+        engine = snapshot.get_engine(cluster)
+        results = []
+        for i, query in enumerate(queries):
+            if not isinstance(query, dict):
+                field = f"[{i}]" if many else "body"
+                raise Invalid(f"{field}: Invalid value: must be a JSON object",
+                              [{"field": field, "type": "Invalid value",
+                                "message": f"{field}: must be a JSON object"}])
+            full = {**query, "kind": self.query_kind}
+            results.append(jsonable(call_engine(self.query_kind, run_query, engine, full,
+                                                i if many else None)))
+        if many:
+            return self.versioned({"results": results})
+        return self.versioned(results[0])
+
+
+class ConnectView(QueryView):
+    """`{"from": "ns/pod"|{"ip"}|{"node"}, "to", "port", "protocol", "via_node", "seed"}`."""
+
+    query_kind = "connect"
+
+
+class DNSView(QueryView):
+    """`{"from": "ns/pod", "name": "...", "type": "A"|"SRV"|…}`."""
+
+    query_kind = "dns"
+
+
+class PolicyView(QueryView):
+    """`{"from", "to", "port", "protocol"}`: the NetworkPolicy verdict alone."""
+
+    query_kind = "policy"
+
+
+class HealthCheckView(QueryView):
+    """`{"service": "ns/name", "node": "node-1"}`: healthCheckNodePort's answer."""
+
+    query_kind = "healthcheck"
+
+
+def _port(value: Any) -> int | str:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "" or (
+            isinstance(value, int) and not 1 <= value <= 65535):
+        message = f"port: Invalid value: {value!r}: must be between 1 and 65535, inclusive, " \
+                  "or a port name"
+        raise Invalid(message, [{"field": "port", "type": "Invalid value", "message": message}])
+    return value
+
+
+def _matrix(engine: Engine, port: int | str, protocol: str) -> Any:
+    return call_engine("matrix", engine.policy.matrix, port, protocol)
+
+
+def _restrict(out: dict[str, Any], namespace: str | None) -> dict[str, Any]:
+    """Keep only the pods of one namespace (rows and columns)."""
+    if not namespace:
+        return out
+    prefix = namespace + "/"
+    if "pods" in out:
+        keep = [i for i, k in enumerate(out["pods"]) if k.startswith(prefix)]
+        out["pods"] = [out["pods"][i] for i in keep]
+        out["matrix"] = ["".join(out["matrix"][i][j] for j in keep) for i in keep]
+        out["allowed"] = sum(row.count("1") for row in out["matrix"])
+        out["total"] = len(keep) ** 2
+    if "groups" in out:
+        out["groups"] = [[p for p in g if p.startswith(prefix)] for g in out["groups"]]
+    out["namespaces"] = [n for n in out.get("namespaces", [])
+                         if n.get("from") == namespace and n.get("to") == namespace]
+    return out
+
+
+class MatrixView(ClusterScopedMixin, APIView):
+    @extend_schema(request=MatrixRequestSerializer, responses={200: OpenApiTypes.OBJECT},
+                   description="Pod×pod reachability for one port: `pods` and 0/1 `matrix` "
+                               "rows (or `groups`/`group_matrix` for big clusters), counts, "
+                               "per-namespace totals, `summary`.")
+    def post(self, request: Any, cluster_id: int) -> Response:
+        from clusterlab.sim import reachability
+
+        cluster = self.load_cluster()
+        body = MatrixRequestSerializer(data=request.data if isinstance(request.data, dict)
+                                       else {})
+        body.is_valid(raise_exception=True)
+        port = _port(body.validated_data["port"])
+        protocol = body.validated_data["protocol"]
+        matrix = _matrix(snapshot.get_engine(cluster), port, protocol)
+        out = _restrict(jsonable(call_engine("matrix", reachability.matrix_to_dict, matrix)),
+                        body.validated_data.get("namespace"))
+        out["summary"] = (f"{out.get('allowed')} of {out.get('total')} pod pairs allowed on "
+                          f"{protocol}/{port}" + ("" if out.get("enforced", True) else
+                                                  " (NetworkPolicy not enforced by this CNI)"))
+        return self.versioned(out)
+
+
+class MatrixDiffView(ClusterScopedMixin, APIView):
+    @extend_schema(request=MatrixDiffRequestSerializer, responses={200: OpenApiTypes.OBJECT},
+                   description="Flows opened/cut on one port if `manifests` were applied "
+                               "(nothing is saved), or if revision `revision` were restored.")
+    def post(self, request: Any, cluster_id: int) -> Response:
+        from clusterlab.sim import reachability
+
+        cluster = self.load_cluster()
+        data = request.data if isinstance(request.data, dict) else {}
+        body = MatrixDiffRequestSerializer(data={k: v for k, v in data.items()
+                                                 if k != "manifests"})
+        body.is_valid(raise_exception=True)
+        port = _port(body.validated_data["port"])
+        protocol = body.validated_data["protocol"]
+        engine = snapshot.get_engine(cluster)
+        if data.get("manifests") is not None:
+            docs = body_documents(data["manifests"]) if not isinstance(data["manifests"], str) \
+                else apply_mod.parse_text(data["manifests"])
+            result = apply_mod.apply(cluster, request.user, docs, dry_run=True,
+                                     prune=body.validated_data["prune"])
+            proposed = Engine(result.snapshot) if result.snapshot is not None else engine
+            against = "manifests"
+        elif body.validated_data.get("revision") is not None:
+            number = body.validated_data["revision"]
+            config, state = revisions.at(cluster, number)
+            try:
+                proposed = Engine(snapshot.load_state(config, state))
+            except ManifestError as exc:
+                raise Invalid.from_manifest_error(exc) from None
+            against = f"revision {number}"
+        else:
+            raise Invalid('body: Required value: "manifests" (YAML) or "revision" (number)',
+                          [{"field": "manifests", "type": "Required value",
+                            "message": 'manifests: Required value: or "revision"'}])
+        old = _matrix(engine, port, protocol)
+        new = _matrix(proposed, port, protocol)
+        delta = call_engine("matrix diff", reachability.diff, old, new)
+        out = jsonable(delta.to_dict())
+        out.update({"port": port, "protocol": protocol, "against": against})
+        return self.versioned(out)
+
+
+NODE_VIEWS = ("routes", "addr", "neigh", "iptables", "ipvs")
+
+
+def node_views(engine: Engine, node: str, shows: tuple[str, ...]) -> tuple[dict[str, str],
+                                                                           list[str]]:
+    """Each requested view as its tool prints it, and the names the engine cannot give."""
+    try:
+        from clusterlab.sim.trace import node_view
+    except ImportError:
+        node_view = None
+    out: dict[str, str] = {}
+    missing: list[str] = []
+    for show in shows:
+        if node_view is not None:
+            out[show] = call_engine("node tables", node_view, engine, node, show)
+        elif show == "iptables":
+            from clusterlab.sim import iptables
+
+            out[show] = call_engine("node tables", iptables.iptables_save_nat,
+                                    engine.cluster, node) + \
+                call_engine("node tables", iptables.iptables_save_filter, engine.cluster, node)
+        elif show == "ipvs":
+            from clusterlab.sim import ipvs
+
+            out[show] = call_engine("node tables", ipvs.ipvsadm_ln, engine.cluster, node)
+        else:
+            missing.append(show)
+    return out, missing
+
+
+class NodeTablesView(ClusterScopedMixin, APIView):
+    @extend_schema(parameters=[OpenApiParameter("show", OpenApiTypes.STR, enum=NODE_VIEWS,
+                                                description="One view only (default: all).")],
+                   responses={200: OpenApiTypes.OBJECT, 501: OpenApiTypes.OBJECT},
+                   description="A node's routes, addresses, neighbours, iptables-save and "
+                               "ipvsadm -Ln output, as the tools print them.")
+    def get(self, request: Any, cluster_id: int, name: str) -> Response:
+        cluster = self.load_cluster()
+        engine = snapshot.get_engine(cluster)
+        if name not in engine.cluster.node_by_name:
+            raise NotFound(f'nodes "{name}" not found')
+        show = request.query_params.get("show")
+        if show is not None and show not in NODE_VIEWS:
+            message = (f'show: Unsupported value: "{show}": supported values: '
+                       + ", ".join(f'"{v}"' for v in NODE_VIEWS))
+            raise Invalid(message, [{"field": "show", "type": "Unsupported value",
+                                     "message": message}])
+        views, missing = node_views(engine, name, (show,) if show else NODE_VIEWS)
+        if not views:
+            raise NotImplementedByEngine(
+                "the simulator does not provide " + ", ".join(missing) + " views yet "
+                "(clusterlab.sim.trace.node_view is missing)", missing=missing)
+        return self.versioned({"node": name, "tables": views, "missing": missing})

@@ -1,0 +1,307 @@
+"""`/api/clusters/{id}/{kind}/…`: the Kubernetes objects of a cluster, one viewset per kind.
+
+URL scheme (also in the OpenAPI schema):
+
+* `GET|POST /api/clusters/{id}/{kind}/` — list (`?namespace=`, `?labelSelector=`) / create
+* namespaced kinds: `GET|PUT|PATCH|DELETE /api/clusters/{id}/{kind}/{namespace}/{name}/`
+* cluster-scoped kinds (namespaces, nodes): `…/{kind}/{name}/`
+* `PATCH …/{name}/position/` — canvas position `{x, y}` only
+
+A write body is the Kubernetes manifest itself, or `{"manifest": …, "x", "y",
+"resourceVersion"}`. PATCH takes a JSON merge patch (RFC 7386) of the manifest, like
+`kubectl patch --type merge`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from clusterlab.labs.api.base import ClusterScopedMixin
+from clusterlab.labs.apply import identify
+from clusterlab.labs.changes import Change, Result, commit_change
+from clusterlab.labs.errors import Invalid, NotFound, describe_problems
+from clusterlab.labs.filters import ObjectFilterSet, PodFilterSet, ServiceFilterSet
+from clusterlab.labs.kinds import BY_KIND, Key, KindSpec, describe
+from clusterlab.labs.models import (
+    ClusterObject,
+    EndpointSlice,
+    Namespace,
+    NetworkPolicy,
+    Node,
+    Pod,
+    Service,
+    Workload,
+)
+from clusterlab.labs.serializers import (
+    EndpointSliceSerializer,
+    NamespaceSerializer,
+    NetworkPolicySerializer,
+    NodeSerializer,
+    ObjectWriteSerializer,
+    PodSerializer,
+    PositionSerializer,
+    ServiceSerializer,
+    WorkloadSerializer,
+)
+from clusterlab.sim.errors import FieldError, ObjectRef, Problem
+
+WRAPPER_KEYS = {"manifest", "x", "y", "resourceVersion"}
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge, `null` deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def _position(body: dict[str, Any]) -> tuple[float | None, float | None] | None:
+    if "x" not in body and "y" not in body:
+        return None
+    out = []
+    for axis in ("x", "y"):
+        value = body.get(axis)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            message = f"{axis}: Invalid value: {value!r}: must be a number or null"
+            raise Invalid(message, [{"field": axis, "type": "Invalid value", "message": message}])
+        out.append(float(value) if value is not None else None)
+    return out[0], out[1]
+
+
+def _body_error(detail: str) -> Invalid:
+    return Invalid(detail, [{"field": "body", "type": "Invalid value", "message": detail}])
+
+
+class ObjectViewSet(ClusterScopedMixin, viewsets.GenericViewSet):
+    """CRUD of one kind inside one cluster; writes go through labs/changes.py."""
+
+    kind: ClassVar[str] = ""
+    queryset = Namespace.objects.none()
+    filterset_class = ObjectFilterSet
+    lookup_field = "name"
+
+    @property
+    def spec(self) -> KindSpec:
+        return BY_KIND[self.kind]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False) or self.cluster is None:
+            return self.queryset.none()
+        return self.spec.queryset(self.cluster.pk).order_by("namespace", "name")
+
+    # ------------------------------------------------------------------ reads
+
+    def list(self, request: Any, cluster_id: int) -> Response:
+        self.load_cluster()
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Any, cluster_id: int, name: str, namespace: str = "") -> Response:
+        self.load_cluster()
+        return self.versioned(self.get_serializer(self._row(namespace, name)).data)
+
+    # ------------------------------------------------------------------ writes
+
+    @extend_schema(request=ObjectWriteSerializer)
+    def create(self, request: Any, cluster_id: int) -> Response:
+        self.load_cluster(write=True)
+        manifest, position, body = self._body(request.data)
+        key, cleaned = self._identify(manifest)
+        result = self._commit([Change(*key, manifest=cleaned, position=position,
+                                      create_only=True, source="request")],
+                              body, f"create {describe(key)}")
+        return self._respond(result, key, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ObjectWriteSerializer)
+    def update(self, request: Any, cluster_id: int, name: str, namespace: str = "") -> Response:
+        self.load_cluster(write=True)
+        manifest, position, body = self._body(request.data)
+        key, cleaned = self._identify(manifest, url=(namespace, name))
+        result = self._commit([Change(*key, manifest=cleaned, position=position,
+                                      must_exist=True, source="request")],
+                              body, f"replace {describe(key)}")
+        return self._respond(result, key)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, description=(
+        "JSON merge patch (RFC 7386) of the manifest, or `{manifest: <patch>, x, y, "
+        "resourceVersion}`."))
+    def partial_update(self, request: Any, cluster_id: int, name: str,
+                       namespace: str = "") -> Response:
+        self.load_cluster(write=True)
+        body = request.data
+        if not isinstance(body, dict):
+            raise _body_error("body must be a JSON merge patch object")
+        wrapper = "manifest" in body or set(body) <= WRAPPER_KEYS
+        patch = body.get("manifest") if wrapper else body
+        position = _position(body) if wrapper else None
+        row = self._row(namespace, name)
+        changes = []
+        key: Key = (self.kind, row.namespace, row.name)
+        if patch is not None:
+            if not isinstance(patch, dict):
+                raise _body_error("manifest: must be a JSON merge patch object")
+            merged = merge_patch(row.manifest, patch)
+            key, cleaned = self._identify(merged, url=(namespace, name))
+            changes.append(Change(*key, manifest=cleaned, position=position, must_exist=True,
+                                  source="request"))
+        elif position is not None:
+            changes.append(Change(*key, position=position, must_exist=True))
+        result = self._commit(changes, body if wrapper else None, f"patch {describe(key)}")
+        return self._respond(result, key)
+
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+        '`{"kind", "namespace", "name", "deleted": true, "resource_version"}`'))})
+    def destroy(self, request: Any, cluster_id: int, name: str, namespace: str = "") -> Response:
+        self.load_cluster(write=True)
+        key = (self.kind, namespace if self.spec.namespaced else "", name)
+        result = self._commit([Change(*key, delete=True, must_exist=True)], None,
+                              f"delete {describe(key)}")
+        return self.versioned({"kind": self.kind, "namespace": key[1], "name": name,
+                               "deleted": True}, version=result.cluster.resource_version)
+
+    @extend_schema(request=PositionSerializer)
+    def position(self, request: Any, cluster_id: int, name: str, namespace: str = "") -> Response:
+        """Move the object on the canvas; bumps the version, records a compact revision."""
+        self.load_cluster(write=True)
+        body = request.data if isinstance(request.data, dict) else {}
+        if "x" not in body or "y" not in body:
+            raise _body_error('body must be {"x": number|null, "y": number|null}')
+        row = self._row(namespace, name)
+        key = (self.kind, row.namespace, row.name)
+        result = self._commit([Change(*key, position=_position(body), must_exist=True)], body,
+                              f"move {describe(key)}")
+        return self._respond(result, key)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _row(self, namespace: str, name: str) -> ClusterObject:
+        namespace = namespace if self.spec.namespaced else ""
+        row = self.get_queryset().filter(namespace=namespace, name=name).first()
+        if row is None:
+            raise NotFound(f"{describe((self.kind, namespace, name))} not found")
+        return row
+
+    def _body(self, data: Any) -> tuple[Any, tuple[float | None, float | None] | None, dict]:
+        if not isinstance(data, dict):
+            raise _body_error("body must be a Kubernetes object, or "
+                              '{"manifest": {...}, "x": …, "y": …}')
+        if "manifest" in data:
+            return data["manifest"], _position(data), data
+        return data, None, {}
+
+    def _identify(self, manifest: Any, url: tuple[str, str] | None = None
+                  ) -> tuple[Key, dict[str, Any]]:
+        if url is not None and isinstance(manifest, dict):
+            # The URL names the object; a manifest without namespace lives in the URL's.
+            metadata = manifest.get("metadata")
+            if self.spec.namespaced and isinstance(metadata, dict) \
+                    and not metadata.get("namespace"):
+                manifest = {**manifest, "metadata": {**metadata, "namespace": url[0]}}
+        _spec, key, cleaned, problems = identify(manifest, "request", expected_kind=self.kind)
+        if problems or key is None or cleaned is None:
+            raise Invalid(describe_problems(problems), [p.to_dict() for p in problems])
+        if url is not None:
+            namespace, name = url
+            if key[2] != name or (self.spec.namespaced and key[1] != namespace):
+                what = "name" if key[2] != name else "namespace"
+                got = key[2] if what == "name" else key[1]
+                want = name if what == "name" else namespace
+                error = FieldError(f"metadata.{what}", "Invalid value", got,
+                                   f"the {what} of the object ({got}) does not match the "
+                                   f"{what} on the URL ({want})")
+                raise Invalid.from_field_errors(self.kind, key[2], [error])
+        self._validate_object(key, cleaned)
+        return key, cleaned
+
+    def _validate_object(self, key: Key, manifest: dict[str, Any]) -> None:
+        """The engine's per-object rules first (the API server's message for one object)."""
+        try:
+            from clusterlab.sim.validation import validate_object
+        except ImportError:  # the whole-cluster load below validates as well
+            return
+        errors = validate_object(self.kind, manifest)
+        if errors:
+            ref = ObjectRef(self.kind, key[2], key[1], "request")
+            raise Invalid.from_field_errors(self.kind, key[2], list(errors),
+                                            ref=Problem(errors[0], ref).to_dict()["object"])
+
+    def _commit(self, changes: list[Change], body: Any, message: str) -> Result:
+        assert self.cluster is not None
+        result = commit_change(self.cluster, self.request.user, changes,
+                               expected_version=self.expected_version(body), message=message)
+        self.cluster = result.cluster
+        return result
+
+    def _respond(self, result: Result, key: Key, code: int = status.HTTP_200_OK) -> Response:
+        row = self._row(key[1], key[2])
+        return self.versioned(self.get_serializer(row).data, code,
+                              version=result.cluster.resource_version)
+
+
+class NamespaceViewSet(ObjectViewSet):
+    kind = "Namespace"
+    queryset = Namespace.objects.all()
+    serializer_class = NamespaceSerializer
+
+
+class NodeViewSet(ObjectViewSet):
+    kind = "Node"
+    queryset = Node.objects.all()
+    serializer_class = NodeSerializer
+
+
+class PodViewSet(ObjectViewSet):
+    kind = "Pod"
+    queryset = Pod.objects.all()
+    serializer_class = PodSerializer
+    filterset_class = PodFilterSet
+
+
+class ServiceViewSet(ObjectViewSet):
+    kind = "Service"
+    queryset = Service.objects.all()
+    serializer_class = ServiceSerializer
+    filterset_class = ServiceFilterSet
+
+
+class NetworkPolicyViewSet(ObjectViewSet):
+    kind = "NetworkPolicy"
+    queryset = NetworkPolicy.objects.all()
+    serializer_class = NetworkPolicySerializer
+
+
+class EndpointSliceViewSet(ObjectViewSet):
+    kind = "EndpointSlice"
+    queryset = EndpointSlice.objects.all()
+    serializer_class = EndpointSliceSerializer
+
+
+class DeploymentViewSet(ObjectViewSet):
+    kind = "Deployment"
+    queryset = Workload.objects.filter(workload_kind="Deployment")
+    serializer_class = WorkloadSerializer
+
+
+class ReplicaSetViewSet(ObjectViewSet):
+    kind = "ReplicaSet"
+    queryset = Workload.objects.filter(workload_kind="ReplicaSet")
+    serializer_class = WorkloadSerializer
+
+
+VIEWSETS: dict[str, type[ObjectViewSet]] = {
+    v.kind: v for v in (NamespaceViewSet, NodeViewSet, DeploymentViewSet, ReplicaSetViewSet,
+                        PodViewSet, ServiceViewSet, EndpointSliceViewSet, NetworkPolicyViewSet)
+}
