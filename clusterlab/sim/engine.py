@@ -46,7 +46,7 @@ class Engine:
     def dns(self) -> CoreDNS:
         from clusterlab.sim.dns import CoreDNS
 
-        return CoreDNS.build(self.cluster)
+        return CoreDNS.build(self.cluster, self.endpoints)
 
     @cached_property
     def dataplane(self) -> Dataplane:
