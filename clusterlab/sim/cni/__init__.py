@@ -61,6 +61,7 @@ class Dataplane:
         self.addressing = Addressing(cluster)
         self._local_tables: dict[str, RouteTable] = {}
         self._tables: dict[str, RouteTable] = {}
+        self._local_addrs: dict[str, frozenset[IPv4Address]] = {}
 
     # ------------------------------------------------------------------ facts
 
@@ -146,6 +147,24 @@ class Dataplane:
 
     def _device_addr(self, node_name: str, dev: str) -> IPv4Address | None:
         return None
+
+    CNI_DEVICES = ("cni0", "flannel.1", "tunl0", "vxlan.calico", "weave", "cilium_host")
+
+    def local_addresses(self, node_name: str) -> frozenset[IPv4Address]:
+        """Every address the node owns (its `local` routing table): INPUT, not FORWARD."""
+        got = self._local_addrs.get(node_name)
+        if got is None:
+            out = {self.node_ip(node_name)}
+            for dev in self.CNI_DEVICES:
+                addr = self._device_addr(node_name, dev)
+                if addr is not None:
+                    out.add(addr)
+            got = self._local_addrs[node_name] = frozenset(out)
+        return got
+
+    def owner_range(self, ip: IPv4Address) -> IPv4Network | None:
+        hit = self.addressing.range_of(ip)
+        return hit[1] if hit is not None else None
 
     def source_for(self, node_name: str, route: Route) -> IPv4Address:
         """Kernel source address selection for a locally generated packet: the route's `src`,

@@ -14,43 +14,35 @@ range, NET-6) and the device addresses derived from them:
 | Weave | `weave` bridge | first address of the node's share of the range (NET-6) |
 | Cilium | `cilium_host` | the router IP, allocated from the node CIDR (NET-7) |
 
-Ranges are read from the pods the snapshot places on each node, so addresses loaded
-from a real cluster's dump keep their real ranges; nodes without pods get ranges the
-way the allocator would hand them out (next free, or Calico's hostname-seeded choice).
+The allocation itself is `sim/ipam.py`'s; this module indexes it for the dataplane
+(which node owns an address, in a few dict probes).
 """
 
 from __future__ import annotations
 
-import hashlib
 from ipaddress import IPv4Address, IPv4Network
 
+from clusterlab.sim.ipam import node_addressing
 from clusterlab.sim.model import Cluster
-
-CALICO_BLOCK = 26  # NET-5.1 default blockSize
 
 
 class Addressing:
+    """Per-node ranges and device addresses, from `ipam.node_addressing` (the allocator the
+    loader used, so it agrees with the snapshot's pod IPs), indexed for lookups."""
+
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
         cfg = cluster.config
         self.plugin = cfg.cni_plugin
         self.pool = cfg.cluster_cidr
+        self._nodes = node_addressing(cluster)
         self._ranges: dict[str, tuple[IPv4Network, ...]] = {}
         self._by_len: dict[int, dict[int, tuple[str, IPv4Network]]] = {}
-        self._pod_ips: dict[str, list[IPv4Address]] = {}
         for node in cluster.nodes:
-            self._pod_ips[node.name] = sorted(
-                p.ip for p in cluster.pods_by_node.get(node.name, ())
-                if p.ip is not None and not p.host_network)
-        if self.plugin in ("flannel", "canal"):
-            self._per_node_cidr(use_spec=True)
-        elif self.plugin == "calico":
-            self._calico_blocks()
-        elif self.plugin == "cilium":
-            self._per_node_cidr(use_spec=False)
-        else:  # weave: one flat range, no per-node routing
-            for node in cluster.nodes:
-                self._ranges[node.name] = ()
+            got = self._nodes.get(node.name)
+            # Weave is one flat L2 range: no per-node routing (NET-6)
+            self._ranges[node.name] = () if self.plugin == "weave" or got is None \
+                else tuple(got.blocks)
         for name, rngs in self._ranges.items():
             for rng in rngs:
                 self._by_len.setdefault(rng.prefixlen, {})[
@@ -58,58 +50,9 @@ class Addressing:
         self._lens = sorted(self._by_len, reverse=True)
         self._all = [(name, r) for name, rngs in self._ranges.items() for r in rngs]
 
-    # ------------------------------------------------------------------ allocation
-
-    def _per_node_cidr(self, use_spec: bool) -> None:
-        """Flannel/Canal: node.spec.podCIDR (NET-2). Cilium cluster-pool: the /mask holding the
-        node's pods, else the next free range of the pool (the operator hands them out in order)."""
-        mask = self.cluster.config.node_cidr_mask_size
-        taken: set[IPv4Network] = set()
-        pending = []
-        for node in self.cluster.nodes:
-            rng = node.pod_cidr if use_spec else None
-            if rng is None and self._pod_ips[node.name]:
-                first = self._pod_ips[node.name][0]
-                rng = IPv4Network((int(first) >> (32 - mask) << (32 - mask), mask))
-            if rng is None:
-                pending.append(node.name)
-            else:
-                self._ranges[node.name] = (rng,)
-                taken.add(rng)
-        if pending:
-            free = (s for s in self.pool.subnets(new_prefix=mask) if s not in taken) \
-                if mask >= self.pool.prefixlen else iter(())
-            for name in pending:
-                rng = next(free, None)
-                self._ranges[name] = (rng,) if rng is not None else ()
-
-    def _calico_blocks(self) -> None:
-        """NET-5.2: a node owns every /26 its pods' IPs fall in; a node with no pod (but a
-        tunnel address in ipip/vxlan mode) claims a hostname-seeded free block."""
-        blocks: dict[str, list[IPv4Network]] = {}
-        taken: set[IPv4Network] = set()
-        for node in self.cluster.nodes:
-            got = sorted({IPv4Network((int(ip) >> (32 - CALICO_BLOCK) << (32 - CALICO_BLOCK),
-                                       CALICO_BLOCK)) for ip in self._pod_ips[node.name]})
-            blocks[node.name] = got
-            taken.update(got)
-        needs_tunnel = self.cluster.config.cni_mode in ("ipip", "vxlan")
-        if needs_tunnel and self.pool.prefixlen <= CALICO_BLOCK:
-            count = 1 << (CALICO_BLOCK - self.pool.prefixlen)
-            for node in self.cluster.nodes:
-                if blocks[node.name]:
-                    continue
-                seed = int.from_bytes(hashlib.sha256(node.name.encode()).digest()[:8], "big")
-                for i in range(count):
-                    idx = (seed + i) % count
-                    base = int(self.pool.network_address) + (idx << (32 - CALICO_BLOCK))
-                    blk = IPv4Network((base, CALICO_BLOCK))
-                    if blk not in taken:
-                        taken.add(blk)
-                        blocks[node.name] = [blk]
-                        break
-        for name, got in blocks.items():
-            self._ranges[name] = tuple(got)
+    def device_ip(self, node_name: str, device: str) -> IPv4Address | None:
+        got = self._nodes.get(node_name)
+        return got.device_ip(device) if got is not None else None
 
     # ------------------------------------------------------------------ queries
 
@@ -134,48 +77,24 @@ class Addressing:
         pod = self.cluster.pod_by_ip.get(ip)
         return pod.node_name if pod is not None else None
 
-    def _lowest_free(self, rng: IPv4Network, start: int, node_name: str) -> IPv4Address:
-        used = set(self._pod_ips.get(node_name, ()))
-        base = int(rng.network_address)
-        for off in range(start, rng.num_addresses):
-            ip = IPv4Address(base + off)
-            if ip not in used:
-                return ip
-        return IPv4Address(base + start)
-
     def gateway(self, node_name: str) -> IPv4Address | None:
         """Flannel `cni0` (.1 of the podCIDR) or the Weave bridge address."""
         if self.plugin == "weave":
-            return self.weave_bridge_ip(node_name)
-        rngs = self.ranges(node_name)
-        return rngs[0].network_address + 1 if rngs else None
+            return self.device_ip(node_name, "weave")
+        return self.device_ip(node_name, "cni0")
 
     def tunnel_ip(self, node_name: str) -> IPv4Address | None:
-        """`flannel.1` = podCIDR network address; Calico `tunl0`/`vxlan.calico` = ordinal 0 of
-        the node's first block (or the lowest address its pods leave free)."""
-        rngs = self.ranges(node_name)
-        if not rngs:
-            return None
-        if self.plugin in ("flannel", "canal"):
-            return rngs[0].network_address
-        if self.plugin == "calico":
-            return self._lowest_free(rngs[0], 0, node_name)
+        """`flannel.1` = podCIDR network address; Calico `tunl0`/`vxlan.calico` = the first
+        address calico-node allocated on the node (NET-5.2)."""
+        for dev in ("flannel.1", "tunl0", "vxlan.calico"):
+            got = self.device_ip(node_name, dev)
+            if got is not None:
+                return got
         return None
 
     def router_ip(self, node_name: str) -> IPv4Address | None:
-        """Cilium `cilium_host`: the lowest free host address of the node CIDR."""
-        rngs = self.ranges(node_name)
-        return self._lowest_free(rngs[0], 1, node_name) if rngs else None
+        """Cilium `cilium_host`, the node's router IP (NET-7)."""
+        return self.device_ip(node_name, "cilium_host")
 
-    def weave_bridge_ip(self, node_name: str) -> IPv4Address:
-        """Weave IPAM splits the range between peers; each bridge takes the first address of
-        its peer's share (node 0 → 10.32.0.1 in the default 10.32.0.0/12, NET-6)."""
-        names = [n.name for n in self.cluster.nodes]
-        index = names.index(node_name) if node_name in names else 0
-        share = max(1, len(names)).bit_length()
-        size = self.pool.num_addresses >> share if self.pool.prefixlen + share <= 30 else 4
-        ip = IPv4Address(int(self.pool.network_address) + index * size + 1)
-        used = set(self._pod_ips.get(node_name, ()))
-        while ip in used:
-            ip += 1
-        return ip
+    def weave_bridge_ip(self, node_name: str) -> IPv4Address | None:
+        return self.device_ip(node_name, "weave")

@@ -13,6 +13,7 @@ applies to traffic leaving towards other peers, keeping client IPs for local pod
 
 from __future__ import annotations
 
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
 from clusterlab.sim.cni import Dataplane, Masquerade
@@ -45,17 +46,23 @@ class WeaveDataplane(Dataplane):
     def pod_mtu(self, node_name: str) -> int:
         return WEAVE_MTU
 
-    def bridge_ip(self, node_name: str) -> IPv4Address:
+    def bridge_ip(self, node_name: str) -> IPv4Address | None:
         return self.addressing.weave_bridge_ip(node_name)
+
+    @cached_property
+    def _bridge_owner(self) -> dict[IPv4Address, str]:
+        out = {}
+        for name in self.node_names:
+            ip = self.bridge_ip(name)
+            if ip is not None:
+                out[ip] = name
+        return out
 
     def owner_of(self, ip: IPv4Address) -> str | None:
         pod = self.cluster.pod_by_ip.get(ip)
         if pod is not None:
             return pod.node_name
-        for name in self.node_names:
-            if self.bridge_ip(name) == ip:
-                return name
-        return None
+        return self._bridge_owner.get(ip)
 
     def pod_host_iface(self, pod: Pod) -> str:
         """weave's CNI plugin names the host end `vethwepl` + part of the container id."""
