@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -48,6 +49,12 @@ LABEL_HEADLESS = "service.kubernetes.io/headless"
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SUFFIX_LEN = 5
 _MAX_GENERATED_BASE = 63 - _SUFFIX_LEN
+
+
+@lru_cache(maxsize=1 << 18)
+def ip_text(ip: IPv4Address) -> str:
+    """`str(ip)`, memoised: ipaddress formats slowly and the same IPs are printed often."""
+    return str(ip)
 
 
 def has_selector(service: Service) -> bool:
@@ -123,7 +130,7 @@ def pod_endpoint(service: Service, pod: Pod, node_unready: bool = False) -> Endp
     ready = service.publish_not_ready_addresses or (serving and not terminating)
     hostname = pod.hostname if (pod.hostname and pod.subdomain == service.name) else ""
     return Endpoint(
-        addresses=(str(pod.ip),),
+        addresses=(ip_text(pod.ip),),  # type: ignore[arg-type]  # pod_in_endpoints checked
         ready=ready,
         serving=serving,
         terminating=terminating,
@@ -133,9 +140,30 @@ def pod_endpoint(service: Service, pod: Pod, node_unready: bool = False) -> Endp
     )
 
 
-def selected_pods(cluster: Cluster, service: Service) -> tuple[Pod, ...]:
+LabelIndex = Mapping[tuple[str, str, str], tuple[Pod, ...]]
+
+
+def label_index(cluster: Cluster) -> LabelIndex:
+    """(namespace, key, value) → eligible pods carrying that label: selectors then only scan
+    the pods of their rarest label instead of the whole namespace."""
+    out: dict[tuple[str, str, str], list[Pod]] = {}
+    for pod in cluster.pods:
+        if pod_in_endpoints(pod):
+            for k, v in pod.labels.items():
+                out.setdefault((pod.namespace, k, v), []).append(pod)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def selected_pods(cluster: Cluster, service: Service,
+                  labels: LabelIndex | None = None) -> tuple[Pod, ...]:
     """Pods in the Service's namespace matching its selector and eligible for endpoints."""
     selector = service.selector or {}
+    if labels is not None and selector:
+        pools = [labels.get((service.namespace, k, v), ()) for k, v in selector.items()]
+        pool = min(pools, key=len)
+        if len(selector) == 1:
+            return pool
+        return tuple(p for p in pool if all(p.labels.get(k) == v for k, v in selector.items()))
     return tuple(
         p for p in cluster.pods_by_namespace.get(service.namespace, ())
         if pod_in_endpoints(p) and all(p.labels.get(k) == v for k, v in selector.items())
@@ -156,7 +184,8 @@ def user_slices(cluster: Cluster, service: Service) -> tuple[EndpointSlice, ...]
 
 
 def slices_for(cluster: Cluster, service: Service,
-               _unready: frozenset[str] | None = None) -> tuple[EndpointSlice, ...]:
+               _unready: frozenset[str] | None = None,
+               _labels: LabelIndex | None = None) -> tuple[EndpointSlice, ...]:
     """The EndpointSlices of `service` (SVC-5, SVC-16).
 
     * ExternalName: none.
@@ -173,7 +202,7 @@ def slices_for(cluster: Cluster, service: Service,
         return user_slices(cluster, service)
     unready = unready_nodes(cluster) if _unready is None else _unready
     groups: dict[tuple[EndpointPort, ...], list[Endpoint]] = {}
-    for pod in selected_pods(cluster, service):
+    for pod in selected_pods(cluster, service, _labels):
         ports = pod_ports(service, pod)
         groups.setdefault(ports, []).append(
             pod_endpoint(service, pod, pod.node_name in unready))
@@ -230,11 +259,14 @@ class Backend:
     ready: bool
     serving: bool
     terminating: bool
+    # kube-proxy's endpoint string `ip:port` (sort key, chain hashes); derived, precomputed
+    endpoint: str = field(init=False, repr=False, compare=False)
+    ip_text: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def endpoint(self) -> str:
-        """kube-proxy's endpoint string `ip:port` (used for sorting and chain hashes)."""
-        return f"{self.ip}:{self.port}"
+    def __post_init__(self) -> None:
+        text = ip_text(self.ip)
+        object.__setattr__(self, "ip_text", text)
+        object.__setattr__(self, "endpoint", f"{text}:{self.port}")
 
     @property
     def label(self) -> str:
@@ -288,11 +320,15 @@ def _backends_of(cluster: Cluster, slices: Iterable[EndpointSlice],
         for ep in es.endpoints:
             if not ep.addresses:
                 continue
-            try:
-                ip = parse_ip(ep.addresses[0])
-            except ValueError:
-                continue
             pod_key = ep.target_pod
+            pod = cluster.pod_by_key.get(pod_key) if pod_key and es.managed else None
+            if pod is not None and pod.ip is not None:  # our own slice: address = pod IP
+                ip = pod.ip
+            else:
+                try:
+                    ip = parse_ip(ep.addresses[0])
+                except ValueError:
+                    continue
             if not pod_key:
                 pod = cluster.pod_by_ip.get(ip)
                 pod_key = pod.key if pod is not None else ""
@@ -318,7 +354,8 @@ class EndpointIndex:
     @classmethod
     def build(cls, cluster: Cluster) -> EndpointIndex:
         unready = unready_nodes(cluster)
-        slices = {s.key: slices_for(cluster, s, unready) for s in cluster.services}
+        labels = label_index(cluster)
+        slices = {s.key: slices_for(cluster, s, unready, labels) for s in cluster.services}
         index = cls(cluster, MappingProxyType(slices))
         for svc in cluster.services:
             for port in svc.ports:

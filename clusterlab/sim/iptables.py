@@ -19,9 +19,12 @@ Simplifications: no nfacct counter rules (`localhost_nps_accepted_pkts`,
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+from operator import itemgetter
 
-from clusterlab.sim.endpoints import Backend
+from clusterlab.sim.endpoints import Backend, ip_text
 from clusterlab.sim.model import Cluster
 from clusterlab.sim.proxyplan import (
     MASQ_MARK,
@@ -30,7 +33,7 @@ from clusterlab.sim.proxyplan import (
     iptables_probability,
 )
 
-_PLAIN = frozenset("_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_PLAIN = re.compile(r"[A-Za-z0-9_-]+")
 
 NODEPORTS_COMMENT = "kubernetes service nodeports; NOTE: this must be the last rule in this chain"
 REJECT = "REJECT --reject-with icmp-port-unreachable"
@@ -38,10 +41,11 @@ REJECT = "REJECT --reject-with icmp-port-unreachable"
 
 def quote(value: str) -> str:
     """`xtables_save_string`: bare if only `[A-Za-z0-9_-]`, else double-quoted with escapes."""
-    if value and all(ch in _PLAIN for ch in value):
+    if _PLAIN.fullmatch(value):
         return value
-    escaped = "".join("\\" + ch if ch in "\"\\'" else ch for ch in value)
-    return f'"{escaped}"'
+    if any(ch in value for ch in "\"\\'"):
+        value = "".join("\\" + ch if ch in "\"\\'" else ch for ch in value)
+    return f'"{value}"'
 
 
 def comment(text: str) -> str:
@@ -49,7 +53,7 @@ def comment(text: str) -> str:
 
 
 def _host(ip: IPv4Address) -> str:
-    return f"{ip}/32"
+    return f"{ip_text(ip)}/32"
 
 
 # --------------------------------------------------------------------------- fixed rules
@@ -224,7 +228,7 @@ def svc_to_sep(p: NodePortPlan, chain: str, eps: tuple[Backend, ...], i: int,
 def sep_hairpin(p: NodePortPlan, ep: Backend, large: bool) -> str:
     """M2: the endpoint itself is the source (hairpin, SVC-15)."""
     text = "" if large else comment(p.info.name) + " "
-    return f"-A {p.info.sep(ep)} -s {_host(ep.ip)} {text}-j KUBE-MARK-MASQ"
+    return f"-A {p.info.sep(ep)} -s {ep.ip_text}/32 {text}-j KUBE-MARK-MASQ"
 
 
 def sep_dnat(p: NodePortPlan, ep: Backend, large: bool) -> str:
@@ -285,10 +289,17 @@ def filter_firewall(p: NodePortPlan, ip: IPv4Address) -> str:
 # --------------------------------------------------------------------------- views
 
 
+SHARED_NAT_CHAINS = ("KUBE-SERVICES", "KUBE-NODEPORTS")
+
+
 class _Table:
+    """Rules per chain, printed as iptables-save does: built-ins first, then user chains by
+    name. Chains owned by one Service port arrive pre-rendered as text blocks."""
+
     def __init__(self, builtins: tuple[str, ...]):
         self.builtins = builtins
         self.rules: dict[str, list[str]] = {c: [] for c in builtins}
+        self.blocks: list[tuple[str, str]] = []
 
     def chain(self, name: str) -> list[str]:
         got = self.rules.get(name)
@@ -299,19 +310,57 @@ class _Table:
     def add(self, rule: str) -> None:
         self.chain(rule.split(" ", 2)[1]).append(rule)
 
+    def merge(self, fragment: _Fragment) -> None:
+        for chain, lines in fragment.shared:
+            self.chain(chain).extend(lines)
+        self.blocks.extend(fragment.blocks)
+
     def render(self, table: str) -> str:
-        user = sorted(c for c in self.rules if c not in self.builtins)
-        lines = [f"*{table}"]
-        lines += [f":{c} ACCEPT [0:0]" for c in self.builtins]
-        lines += [f":{c} - [0:0]" for c in user]
-        for c in (*self.builtins, *user):
-            lines += self.rules[c]
-        lines.append("COMMIT")
-        return "\n".join(lines) + "\n"
+        entries = [(c, "".join(r + "\n" for r in rules)) for c, rules in self.rules.items()
+                   if c not in self.builtins]
+        entries += self.blocks
+        entries.sort(key=itemgetter(0))
+        out = [f"*{table}\n"]
+        out += [f":{c} ACCEPT [0:0]\n" for c in self.builtins]
+        out += [f":{c} - [0:0]\n" for c, _ in entries]
+        out += [r + "\n" for c in self.builtins for r in self.rules[c]]
+        out += [text for _, text in entries]
+        out.append("COMMIT\n")
+        return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fragment:
+    """One Service port's nat rules: lines for the shared chains, text for its own chains."""
+
+    shared: tuple[tuple[str, tuple[str, ...]], ...]
+    blocks: tuple[tuple[str, str], ...]
 
 
 def _kube_proxy_runs(plan: ProxyPlan) -> bool:
     return not plan.cluster.config.kube_proxy_replacement
+
+
+def _allow_from_node(plan: ProxyPlan, node: str, p: NodePortPlan) -> bool:
+    """KUBE-FW also admits the LB VIP as source when a source range holds the node's IP."""
+    obj = plan.cluster.node_by_name.get(node)
+    return obj is not None and any(obj.internal_ip in c for c in p.info.source_ranges)
+
+
+def nat_fragment(plan: ProxyPlan, node: str, p: NodePortPlan) -> _Fragment:
+    """`nat_rules_for`, cached: nodes with the same local endpoints share the rendering."""
+    key = ("nat", id(p.info), tuple(b.endpoint for b in p.local_endpoints) if p.local_endpoints
+           else (), p.uses_fw_chain and _allow_from_node(plan, node, p))
+    got = plan.views.get(key)
+    if got is None:
+        table = _Table(())
+        nat_rules_for(plan, node, p, table)
+        got = plan.views[key] = _Fragment(
+            shared=tuple((c, tuple(r)) for c, r in table.rules.items()
+                         if c in SHARED_NAT_CHAINS),
+            blocks=tuple((c, "".join(x + "\n" for x in r)) for c, r in table.rules.items()
+                         if c not in SHARED_NAT_CHAINS))
+    return got  # type: ignore[return-value]
 
 
 def nat_rules_for(plan: ProxyPlan, node: str, p: NodePortPlan, table: _Table) -> None:
@@ -341,13 +390,9 @@ def nat_rules_for(plan: ProxyPlan, node: str, p: NodePortPlan, table: _Table) ->
         if p.has_external:
             table.add(ext_policy(p))
     if p.uses_fw_chain:
-        node_ip = plan.cluster.node_by_name[node].internal_ip \
-            if node in plan.cluster.node_by_name else None
-        allow_from_node = False
         for cidr_range in info.source_ranges:
             table.add(fw_allow(p, cidr_range))
-            allow_from_node |= node_ip is not None and node_ip in cidr_range
-        if allow_from_node:
+        if _allow_from_node(plan, node, p):
             for ip in info.lb_vips:
                 table.add(fw_allow(p, ip))
         table.add(fw_end(p))
@@ -382,7 +427,7 @@ def iptables_save_nat(cluster: Cluster, node_name: str, plan: ProxyPlan | None =
         table.add(rule)
     table.add(MARK_MASQ)
     for info in plan.infos(node_name):
-        nat_rules_for(plan, node_name, plan.node_plan(info, node_name), table)
+        table.merge(nat_fragment(plan, node_name, plan.node_plan(info, node_name)))
     table.add(SERVICES_NODEPORTS)
     return table.render("nat")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address
+from operator import itemgetter
 
 from clusterlab.sim.endpoints import Backend
 from clusterlab.sim.model import Cluster
@@ -78,7 +79,32 @@ def virtual_servers(plan: ProxyPlan, node: str, p: NodePortPlan) -> list[Virtual
 
 
 def _dest_line(b: Backend) -> str:
-    return f"  -> {b.endpoint:<28} {'Masq':<7} {1:<6} {0:<10} {0:<10}"
+    return f"  -> {b.endpoint:<28} {'Masq':<7} {1:<6} {0:<10} {0:<10}\n"
+
+
+Block = tuple[tuple[int, int, str], str]  # (sort key, rendered virtual server)
+
+
+def _block(vs: VirtualServer) -> Block:
+    text = vs.line() + "\n" + "".join(_dest_line(b) for b in vs.real_servers)
+    return (int(vs.address), vs.port, vs.protocol), text
+
+
+def _fragment(plan: ProxyPlan, node: str, p: NodePortPlan) -> list[Block]:
+    """Rendered virtual servers of one Service port; shared by nodes with the same local
+    endpoints except for the NodePort one, which carries the node's address."""
+    key = ("ipvs", id(p.info), tuple(b.endpoint for b in p.local_endpoints)
+           if p.local_endpoints else ())
+    got = plan.views.get(key)
+    if got is None:
+        got = plan.views[key] = [_block(vs) for vs in virtual_servers(plan, "", p)]
+    out = list(got)  # type: ignore[call-overload]
+    node_obj = plan.cluster.node_by_name.get(node)
+    if p.info.node_port and node_obj is not None:
+        external = real_servers(p, p.info.etp_local)
+        out.append(_block(VirtualServer(p.info.port.protocol, node_obj.internal_ip,
+                                        p.info.node_port, "node-port", p, external)))
+    return out
 
 
 def ipvsadm_ln(cluster: Cluster, node_name: str, plan: ProxyPlan | None = None) -> str:
@@ -86,12 +112,8 @@ def ipvsadm_ln(cluster: Cluster, node_name: str, plan: ProxyPlan | None = None) 
     plan = plan or ProxyPlan.for_cluster(cluster)
     if cluster.config.kube_proxy_replacement:
         return HEADER
-    servers: list[VirtualServer] = []
+    blocks: list[Block] = []
     for info in plan.infos(node_name):
-        servers += virtual_servers(plan, node_name, plan.node_plan(info, node_name))
-    servers.sort(key=lambda v: (int(v.address), v.port, v.protocol))
-    lines = []
-    for vs in servers:
-        lines.append(vs.line())
-        lines += [_dest_line(b) for b in vs.real_servers]
-    return HEADER + "".join(line + "\n" for line in lines)
+        blocks += _fragment(plan, node_name, plan.node_plan(info, node_name))
+    blocks.sort(key=itemgetter(0))
+    return HEADER + "".join(text for _, text in blocks)

@@ -21,7 +21,6 @@ check servers are down (see `kubeproxy.health_check`).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import math
 from dataclasses import dataclass, replace
@@ -45,11 +44,20 @@ MASQ_MARK = "0x4000"  # --iptables-masquerade-bit 14
 # --------------------------------------------------------------------------- names
 
 
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def _b32_16(digest: bytes) -> str:
+    """First 16 characters of base32.StdEncoding(digest) (= the first 10 bytes, no padding);
+    `base64.b32encode` is pure Python and needlessly encodes all 32 bytes."""
+    n = int.from_bytes(digest[:10], "big")
+    return "".join(_B32[(n >> shift) & 31] for shift in range(75, -1, -5))
+
+
 @lru_cache(maxsize=65536)
 def port_proto_hash(svc_port_name: str, protocol: str) -> str:
     """`portProtoHash`: base32(sha256(svcPortName + protocol))[:16]; protocol lower-case."""
-    digest = hashlib.sha256((svc_port_name + protocol).encode()).digest()
-    return base64.b32encode(digest).decode()[:16]
+    return _b32_16(hashlib.sha256((svc_port_name + protocol).encode()).digest())
 
 
 def svc_chain(svc_port_name: str, protocol: str) -> str:
@@ -71,8 +79,8 @@ def fw_chain(svc_port_name: str, protocol: str) -> str:
 @lru_cache(maxsize=262144)
 def sep_chain(svc_port_name: str, protocol: str, endpoint: str) -> str:
     """`servicePortEndpointChainName`: sha256(svcPortName + protocol + "ip:port")."""
-    digest = hashlib.sha256((svc_port_name + protocol + endpoint).encode()).digest()
-    return "KUBE-SEP-" + base64.b32encode(digest).decode()[:16]
+    return "KUBE-SEP-" + _b32_16(
+        hashlib.sha256((svc_port_name + protocol + endpoint).encode()).digest())
 
 
 @lru_cache(maxsize=4096)
@@ -256,7 +264,7 @@ class ProxyPlan:
     """All proxied Service ports and, lazily, what each node programs for them."""
 
     __slots__ = ("_infos", "_node_plans", "_stale_index", "_stale_infos", "_total",
-                 "cluster", "index")
+                 "cluster", "index", "views")
 
     def __init__(self, cluster: Cluster, index: EndpointIndex):
         self.cluster = cluster
@@ -266,6 +274,7 @@ class ProxyPlan:
         self._stale_index: EndpointIndex | None = None
         self._node_plans: dict[tuple[str, tuple[str, str, str]], NodePortPlan] = {}
         self._total: int | None = None
+        self.views: dict[object, object] = {}  # rendered rule fragments (iptables.py, ipvs.py)
         for svc in cluster.services:
             if proxied(svc):
                 for port in svc.ports:
@@ -286,11 +295,13 @@ class ProxyPlan:
 
     def infos(self, node: str | None = None) -> list[PortInfo]:
         """Every proxied port, ordered by svcPortName then protocol (a stable rule order)."""
-        if node is not None and self.stale(node):
-            table = self._stale_table()
-        else:
-            table = self._infos
-        return sorted(table.values(), key=lambda i: (i.name, i.proto))
+        stale = node is not None and self.stale(node)
+        key = ("sorted-infos", stale)
+        got = self.views.get(key)
+        if got is None:
+            table = self._stale_table() if stale else self._infos
+            got = self.views[key] = sorted(table.values(), key=lambda i: (i.name, i.proto))
+        return list(got)  # type: ignore[call-overload]
 
     def info(self, service: Service, port: ServicePort, node: str | None = None) -> PortInfo:
         key = (service.key, port.name, port.protocol)
