@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from operator import itemgetter
 
@@ -43,7 +44,7 @@ def quote(value: str) -> str:
     """`xtables_save_string`: bare if only `[A-Za-z0-9_-]`, else double-quoted with escapes."""
     if _PLAIN.fullmatch(value):
         return value
-    if any(ch in value for ch in "\"\\'"):
+    if '"' in value or "\\" in value or "'" in value:
         value = "".join("\\" + ch if ch in "\"\\'" else ch for ch in value)
     return f'"{value}"'
 
@@ -52,8 +53,19 @@ def comment(text: str) -> str:
     return f"-m comment --comment {quote(text)}"
 
 
+@lru_cache(maxsize=65536)
+def name_comment(svc_port_name: str) -> str:
+    """The per-endpoint rules' comment (just the svcPortName), rendered once per port."""
+    return comment(svc_port_name)
+
+
 def _host(ip: IPv4Address) -> str:
     return f"{ip_text(ip)}/32"
+
+
+@lru_cache(maxsize=1024)
+def _net(cidr: IPv4Network) -> str:
+    return str(cidr)
 
 
 # --------------------------------------------------------------------------- fixed rules
@@ -154,7 +166,7 @@ def nodeports(p: NodePortPlan) -> str:
 def svc_masq(p: NodePortPlan, cluster_cidr: IPv4Network) -> str:
     """M1: ClusterIP traffic from outside the cluster CIDR (`localDetector.IfNotLocal`)."""
     info = p.info
-    return (f"-A {p.internal_chain} ! -s {cluster_cidr} -d {_host(info.cluster_ip)} "
+    return (f"-A {p.internal_chain} ! -s {_net(cluster_cidr)} -d {_host(info.cluster_ip)} "
             f"{_match(p, info.name + ' cluster IP')} -j KUBE-MARK-MASQ")
 
 
@@ -169,7 +181,7 @@ def ext_masq(p: NodePortPlan) -> str:
 def ext_pod(p: NodePortPlan, cluster_cidr: IPv4Network) -> str:
     """ETP Local short-circuit for pods: cluster-wide endpoints, no SNAT."""
     name = p.info.name
-    return (f"-A {p.info.ext_chain} -s {cluster_cidr} "
+    return (f"-A {p.info.ext_chain} -s {_net(cluster_cidr)} "
             f"{comment(f'pod traffic for {name} external destinations')} -j {p.info.svc_chain}")
 
 
@@ -227,14 +239,14 @@ def svc_to_sep(p: NodePortPlan, chain: str, eps: tuple[Backend, ...], i: int,
 
 def sep_hairpin(p: NodePortPlan, ep: Backend, large: bool) -> str:
     """M2: the endpoint itself is the source (hairpin, SVC-15)."""
-    text = "" if large else comment(p.info.name) + " "
+    text = "" if large else name_comment(p.info.name) + " "
     return f"-A {p.info.sep(ep)} -s {ep.ip_text}/32 {text}-j KUBE-MARK-MASQ"
 
 
 def sep_dnat(p: NodePortPlan, ep: Backend, large: bool) -> str:
     info = p.info
     sep = info.sep(ep)
-    text = "" if large else comment(info.name) + " "
+    text = "" if large else name_comment(info.name) + " "
     recent = (f"-m recent --set --name {sep} --mask 255.255.255.255 --rsource "
               if info.affinity_timeout else "")
     return (f"-A {sep} -p {info.proto} {text}{recent}-m {info.proto} "
@@ -401,15 +413,12 @@ def nat_rules_for(plan: ProxyPlan, node: str, p: NodePortPlan, table: _Table) ->
         if not used:
             continue
         eps = p.policy_endpoints(chain)
-        table.chain(chain)
+        rules = table.chain(chain)
         if info.affinity_timeout:
-            for ep in eps:
-                table.add(svc_affinity(p, chain, ep, large))
-        for i in range(len(eps)):
-            table.add(svc_to_sep(p, chain, eps, i, large))
+            rules += [svc_affinity(p, chain, ep, large) for ep in eps]
+        rules += [svc_to_sep(p, chain, eps, i, large) for i in range(len(eps))]
     for ep in p.reachable():
-        table.add(sep_hairpin(p, ep, large))
-        table.add(sep_dnat(p, ep, large))
+        table.rules[info.sep(ep)] = [sep_hairpin(p, ep, large), sep_dnat(p, ep, large)]
 
 
 def iptables_save_nat(cluster: Cluster, node_name: str, plan: ProxyPlan | None = None) -> str:

@@ -77,6 +77,10 @@ IPVS_MASQ_LOAD_BALANCER = "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ"
 IPVS_MASQ_EXTERNAL_IP = ('-A KUBE-SERVICES -m comment --comment "Kubernetes service external ip '
                          '+ port for masquerade and filter purpose" -m set --match-set '
                          "KUBE-EXTERNAL-IP dst,dst -j KUBE-MARK-MASQ")
+IPVS_LB_SOURCE_JUMP = ('-A KUBE-PROXY-FIREWALL -m comment --comment "Kubernetes service load '
+                       'balancer ip + port for load balancer with sourceRange" -m set '
+                       "--match-set KUBE-LOAD-BALANCER-FW dst,dst -j KUBE-SOURCE-RANGES-FIREWALL")
+IPVS_LB_SOURCE_DROP = "-A KUBE-SOURCE-RANGES-FIREWALL -j DROP"
 IPVS_HAIRPIN = ('-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, '
                 'source ip for solving hairpin purpose" -m set --match-set KUBE-LOOP-BACK '
                 "dst,dst,src -j MASQUERADE")
@@ -590,6 +594,16 @@ class _Ctx:
         if vs is None:
             return self.result("unmatched", f"no IPVS virtual server for {self._where()}")
         self.steps.append(vs.line())
+        if m.kind == "load-balancer" and info.source_ranges and not any(
+                self.src in c for c in info.source_ranges):
+            self.filter_steps += [IPVS_LB_SOURCE_JUMP, IPVS_LB_SOURCE_DROP]
+            ranges = ", ".join(str(c) for c in info.source_ranges)
+            return self.result(
+                "drop",
+                f"{self.src} is not in loadBalancerSourceRanges ({ranges}) of "
+                f"{info.service.key}: it matches neither KUBE-LOAD-BALANCER-SOURCE-CIDR nor "
+                "-SOURCE-IP, so KUBE-SOURCE-RANGES-FIREWALL drops it; the client times out "
+                "(SVC-12)" + self._stale_note(), rule=IPVS_LB_SOURCE_DROP)
         if not vs.real_servers:
             return self.result(
                 "reject",

@@ -45,13 +45,16 @@ MASQ_MARK = "0x4000"  # --iptables-masquerade-bit 14
 
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_B32_PAIRS = tuple(a + b for a in _B32 for b in _B32)  # 10 bits → two characters
 
 
 def _b32_16(digest: bytes) -> str:
     """First 16 characters of base32.StdEncoding(digest) (= the first 10 bytes, no padding);
     `base64.b32encode` is pure Python and needlessly encodes all 32 bytes."""
     n = int.from_bytes(digest[:10], "big")
-    return "".join(_B32[(n >> shift) & 31] for shift in range(75, -1, -5))
+    p = _B32_PAIRS
+    return (p[n >> 70] + p[(n >> 60) & 1023] + p[(n >> 50) & 1023] + p[(n >> 40) & 1023]
+            + p[(n >> 30) & 1023] + p[(n >> 20) & 1023] + p[(n >> 10) & 1023] + p[n & 1023])
 
 
 @lru_cache(maxsize=65536)

@@ -575,6 +575,13 @@ def test_load_balancer_source_ranges():
     assert connect(c, "192.168.56.11", 31380, "192.0.2.9", "external", "node-1").verdict == "dnat"
 
 
+def test_load_balancer_source_ranges_in_ipvs_mode():
+    c = make(lb(load_balancer_source_ranges=(IPv4Network("198.51.100.0/24"),)),
+             kube_proxy_mode="ipvs")
+    assert connect(c, "203.0.113.10", 80, EXTERNAL, "external", "node-1").verdict == "dnat"
+    assert connect(c, "203.0.113.10", 80, "192.0.2.9", "external", "node-1").verdict == "drop"
+
+
 def test_load_balancer_etp_local_node_without_endpoint_drops():
     c = make(lb(external_traffic_policy="Local", health_check_node_port=32456),
              nodes=(*NODES, NODE3))
