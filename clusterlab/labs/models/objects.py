@@ -108,8 +108,9 @@ class Service(ClusterObject):
         pass
 
     def columns_from_status(self, status: dict[str, Any]) -> dict[str, Any]:
+        ip = status.get("clusterIP")
         return {"type": status.get("type") or "ClusterIP",
-                "cluster_ip": status.get("clusterIP") or None}
+                "cluster_ip": ip if ip and ip != "None" else None}  # headless: "None"
 
 
 class NetworkPolicy(ClusterObject):
