@@ -287,8 +287,8 @@ def load(texts: list[tuple[str, str]]) -> Cluster:
     problems: list[tuple[int, Problem]] = []
     for source, text in texts:
         got, bad = parse(source, text)
-        problems.extend((len(docs), p) for p in bad)
         docs.extend(got)
+        problems.extend((len(docs), p) for p in bad)  # after the file's readable documents
     return _Build(docs, problems).run()
 
 
@@ -1217,8 +1217,14 @@ class _Build:
         if module is None:
             return True
         errors = list(module.validate_object(doc.kind, doc.obj))
-        errors += [FieldError(path, UNKNOWN_FIELD, detail=f'unknown field "{path}"')
-                   for path in module.unknown_fields(doc.kind, doc.obj)]
+        unknown = module.unknown_fields(doc.kind, doc.obj)
+        decode_failed = bool(errors) and all(
+            e.type == INVALID and e.detail.startswith("expected ") for e in errors)
+        if unknown and not decode_failed:
+            # Strict decoding rejects the object (400 BadRequest) before validation runs,
+            # so the API answers with the unknown fields only (VAL-1).
+            errors = [FieldError(path, UNKNOWN_FIELD, detail=f'unknown field "{path}"')
+                      for path in unknown]
         for error in errors:
             self.problems.add(doc.seq, error, doc.ref)
         return not errors
@@ -1681,6 +1687,9 @@ def _selector_doc(sel: LabelSelector) -> dict[str, Any]:
 
 
 def _config_doc(config: ClusterConfig) -> dict[str, Any]:
+    """Every field written out, except a `clusterCIDR` equal to the plugin's default: left
+    out it loads back the same, and Cilium's default 10.0.0.0/8 written out would be
+    refused for overlapping the default service range."""
     faults = config.faults
     upstream = {}
     for name, records in config.dns_upstream.items():
@@ -1693,7 +1702,9 @@ def _config_doc(config: ClusterConfig) -> dict[str, Any]:
         "spec": {
             "cni": {"plugin": config.cni_plugin, "mode": config.cni_mode,
                     "crossSubnet": config.cross_subnet},
-            "clusterCIDR": str(config.cluster_cidr), "serviceCIDR": str(config.service_cidr),
+            **({} if config.cluster_cidr == ipam.default_cluster_cidr(config.cni_plugin)
+               else {"clusterCIDR": str(config.cluster_cidr)}),
+            "serviceCIDR": str(config.service_cidr),
             "clusterDomain": config.cluster_domain, "kubeProxyMode": config.kube_proxy_mode,
             "kubeProxyReplacement": config.kube_proxy_replacement,
             "nodePortRange": f"{config.node_port_range[0]}-{config.node_port_range[1]}",
