@@ -293,6 +293,10 @@ class KubeProxy:
     def node_plan(self, service: Service, port: ServicePort, node: str) -> NodePortPlan:
         return self.plan.node_plan(self.plan.info(service, port, node), node)
 
+    def health_check(self, service: Service | str, node: str | Node) -> dict[str, Any]:
+        """`health_check` with this snapshot's indexes."""
+        return health_check(self.cluster, service, node, plan=self.plan)
+
 
 class _Ctx:
     """One decision in progress: collects steps and marks as the packet walks the chains."""
@@ -663,55 +667,58 @@ def _health_body(service: Service, count: int, healthy: bool) -> str:
     )
 
 
-def local_ready_count(plan: ProxyPlan, service: Service, node: str) -> int:
+def local_ready_count(index: EndpointIndex, service: Service, node: str) -> int:
     """`EndpointsMap.LocalReadyEndpoints`: distinct IPs of ready endpoints on the node, over
     all ports of the Service (terminating endpoints do not count, so LBs drain them)."""
     ips = set()
     for port in service.ports:
-        for b in plan.info(service, port, node).endpoints:
+        for b in index.endpoints(service, port):
             if b.ready and b.node_name == node:
                 ips.add(b.ip)
     return len(ips)
 
 
-def health_check(cluster: Cluster, service: Service | str, node: str) -> dict[str, Any]:
+def health_check(cluster: Cluster, service: Service | str, node: str | Node,
+                 endpoints: EndpointIndex | None = None,
+                 plan: ProxyPlan | None = None) -> dict[str, Any]:
     """What `GET http://<node>:<healthCheckNodePort>/` answers (SVC-10).
 
     200 with `X-Load-Balancing-Endpoint-Weight: N` when the node has N ≥ 1 ready local
-    endpoints, 503 otherwise. Only a LoadBalancer Service with externalTrafficPolicy Local
-    has such a port. A powered-off node or a stopped kube-proxy answers nothing: `status`
-    is None and `error` says what the load balancer sees (it counts as a failed check).
+    endpoints, 503 otherwise; the body is kube-proxy's JSON document, byte for byte. Only
+    a LoadBalancer Service with externalTrafficPolicy Local has such a port. A powered-off
+    node or a stopped kube-proxy answers nothing: `status` is None and `error` says what
+    the load balancer sees (it counts as a failed check). `endpoints`/`plan` let a caller
+    reuse the snapshot's indexes.
     """
+    node_name = node.name if isinstance(node, Node) else node
     svc = cluster.service_by_key.get(service) if isinstance(service, str) else service
     if svc is None:
         return {"status": None, "error": f"service {service} not found"}
-    if node not in cluster.node_by_name:
-        return {"status": None, "error": f"node {node} not found"}
+    if node_name not in cluster.node_by_name:
+        return {"status": None, "error": f"node {node_name} not found"}
     port = svc.health_check_node_port
     if not (svc.type == "LoadBalancer" and svc.external_traffic_policy == "Local" and port):
         return {"status": None, "service": svc.key,
                 "error": f"{svc.key} has no healthCheckNodePort: only type LoadBalancer with "
                          "externalTrafficPolicy Local gets one; load balancers probe "
                          "kube-proxy's :10256/healthz instead"}
-    plan = ProxyPlan.for_cluster(cluster)
+    index = plan.index if plan is not None else (endpoints or EndpointIndex.for_cluster(cluster))
     faults = cluster.config.faults
-    if node in faults.nodes_down:
-        return {"status": None, "service": svc.key, "node": node, "port": port,
-                "error": f"{node} is powered off: the health check times out"}
-    if node in faults.kube_proxy_stopped:
-        return {"status": None, "service": svc.key, "node": node, "port": port,
-                "localEndpoints": local_ready_count(plan, svc, node),
+    if node_name in faults.nodes_down:
+        return {"status": None, "service": svc.key, "node": node_name, "port": port,
+                "error": f"{node_name} is powered off: the health check times out"}
+    if node_name in faults.kube_proxy_stopped:
+        return {"status": None, "service": svc.key, "node": node_name, "port": port,
                 "serviceProxyHealthy": False,
-                "error": f"kube-proxy is stopped on {node}: nothing listens on port {port} "
-                         "(connection refused); its rules are stale"}
-    count = local_ready_count(plan, svc, node)
-    status = 200 if count else 503
+                "error": f"kube-proxy is stopped on {node_name}: nothing listens on port "
+                         f"{port} (connection refused); its rules are stale"}
+    count = local_ready_count(index, svc, node_name)
     return {
-        "status": status,
+        "status": 200 if count else 503,
         "localEndpoints": count,
         "serviceProxyHealthy": True,
         "service": svc.key,
-        "node": node,
+        "node": node_name,
         "port": port,
         "headers": {
             "Content-Type": "application/json",

@@ -776,6 +776,7 @@ def test_health_check_counts_local_ready_pods_once_across_ports():
     c = lb_local()
     ok = health_check(c, "default/web-lb", "node-1")
     assert ok["status"] == 200 and ok["localEndpoints"] == 2
+    assert KubeProxy.build(c).health_check("default/web-lb", NODE1) == ok
     assert ok["headers"]["X-Load-Balancing-Endpoint-Weight"] == "2"
     assert ok["body"] == (
         '{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "web-lb"\n\t},\n'
@@ -799,7 +800,7 @@ def test_health_check_only_for_lb_with_local_policy():
 def test_health_check_reports_stopped_kube_proxy_and_powered_off_node():
     c = lb_local()
     stopped = replace(c, config=replace(c.config, faults=Faults(kube_proxy_stopped=frozenset({"node-1"}))))
-    got = health_check(stopped, "default/web-lb", "node-1")
+    got = health_check(stopped, "default/web-lb", stopped.node_by_name["node-1"])
     assert got["status"] is None and "connection refused" in got["error"]
     assert got["serviceProxyHealthy"] is False
     down = replace(c, config=replace(c.config, faults=Faults(nodes_down=frozenset({"node-1"}))))
