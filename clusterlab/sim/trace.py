@@ -570,7 +570,6 @@ class _Walker:
     # ------------------------------------------------------------------ leaving a node
 
     def egress_dev(self, node: str, pkt: Packet, route: Route) -> None:
-        dp = self.dp
         dev = route.dev or "eth0"
         dst = IPv4Address(pkt.dst)
         if dev != "eth0":
@@ -668,7 +667,8 @@ class _Walker:
         if dp.plugin in ("flannel", "canal") and dp.mode == "host-gw":
             return (f" Flannel host-gw needs every node on one L2 network (NET-4.3): {owner} "
                     f"({dp.node_ip(owner)}) is not on-link for {node}, so the route "
-                    f"'{dst} via {dp.node_ip(owner)} dev eth0' could not be installed "
+                    f"'{dp.owner_range(dst)} via {dp.node_ip(owner)} dev eth0' could not be "
+                    "installed "
                     "('Nexthop has invalid gateway') and the packet followed the default route.")
         if dp.plugin == "calico" and dp.encap is None:
             return (f" Calico without encapsulation across subnets needs the router to learn "
@@ -711,6 +711,14 @@ class _Walker:
                  f"{encap.describe()} from {a}",
                  f"{peer} unwraps the packet on {encap.device}")
         if dp.plugin == "weave":
+            inner = self.conntrack_reply(peer, inner, bridged=True)
+            if IPv4Address(inner.dst) in dp.local_addresses(peer):
+                self.add(self.p_if(peer, "weave"), "bridge", inner, inner,
+                         "vethwe-bridge → weave bridge (own address)",
+                         f"the frame is for {inner.dst}, {peer}'s weave bridge address: the host "
+                         "takes it")
+                self.host(peer, inner, "wire")
+                return
             pod = self.cluster.pod_by_ip.get(IPv4Address(inner.dst))
             if pod is None or pod.node_name != peer:
                 self.drop(self.p_if(peer, "weave"), inner, "no such pod",
@@ -749,10 +757,22 @@ class _Walker:
     def bridge_switch(self, node: str, pkt: Packet, src_pod: Pod) -> None:
         """Same L2 segment: the bridge switches the frame (no routing, TTL kept, NET-3.1)."""
         dp = self.dp
+        pkt = self.conntrack_reply(node, pkt, bridged=True)
         dst = IPv4Address(pkt.dst)
         pod = self.cluster.pod_by_ip.get(dst)
         place = self.p_if(node, dp.bridge_name)
         if pod is None:
+            if dst in dp.local_addresses(node):
+                self.add(place, "bridge", pkt, pkt,
+                         f"{dp.bridge_name}: destination is the bridge's own address",
+                         f"the frame is for {dst}, {node}'s own address on "
+                         f"{dp.bridge_name}, so the bridge hands it to the host's IP stack")
+                self.host(node, pkt, "pod")
+                return
+            owner = dp.owner_of(dst) if dp.plugin == "weave" else None
+            if owner is not None and owner != node and dp.encap is not None:
+                self.tunnel(node, pkt, dp.encap, owner)
+                return
             self.drop(place, pkt, f"ARP who-has {dst}",
                       f"no pod has {dst}: the ARP request on {dp.bridge_name} is not answered "
                       "and the sender times out")
@@ -821,11 +841,15 @@ class _Walker:
 
     # ------------------------------------------------------------------ conntrack (replies)
 
-    def conntrack_reply(self, node: str, pkt: Packet) -> Packet:
-        """On the reply path, undo the NAT this node did on the request (SVC-17 step 6)."""
+    def conntrack_reply(self, node: str, pkt: Packet, bridged: bool = False) -> Packet:
+        """On the reply path, undo the NAT this node did on the request (SVC-17 step 6).
+        Bridged frames get it too: br_netfilter (`bridge-nf-call-iptables=1`, a kubeadm
+        prerequisite) sends them through conntrack, which is what makes Services work
+        between pods on one bridge."""
         fwd = self.reply_of
         if fwd is None:
             return pkt
+        how = " (br_netfilter: bridged frames pass conntrack)" if bridged else ""
         for nat in reversed(fwd.nats):
             if nat.node != node:
                 continue
@@ -834,7 +858,7 @@ class _Walker:
                 self.add(self.p_host(node), "dnat", pkt, out,
                          f"conntrack: reply to {nat.after.src} → {nat.before.src} (un-SNAT)",
                          f"{node}'s conntrack entry reverses the masquerade: the reply goes back "
-                         f"to the original client {nat.before.src}")
+                         f"to the original client {nat.before.src}{how}")
                 pkt = out
             elif nat.kind == "dnat" and pkt.src == nat.after.dst and \
                     pkt.sport == nat.after.dport:
@@ -843,7 +867,7 @@ class _Walker:
                          f"conntrack: reply from {nat.after.dst}:{nat.after.dport} → "
                          f"{nat.before.dst}:{nat.before.dport} (un-DNAT)",
                          f"{node}'s conntrack entry reverses the DNAT: the client sees "
-                         f"{nat.before.dst}:{nat.before.dport} as its peer")
+                         f"{nat.before.dst}:{nat.before.dport} as its peer{how}")
                 pkt = out
         return pkt
 
@@ -1092,6 +1116,8 @@ def _resolve_name(engine: Engine, w: _Walker, src_pod: Pod | None, src_node: str
             trace.verdict = sub.verdict or "dropped"
             kind = "refused" if sub.verdict == "rejected" else "timed out"
             trace.reason = f"DNS query for {first} to {server}:53 {kind}: {sub.reason}"
+            if cluster.config.faults.coredns_scaled_to_zero:
+                trace.reason += " (fault: CoreDNS is scaled to zero)"
             trace.policies = sub.policies
             trace.dns = resolver.dns_unreachable_result(
                 "refused" if sub.verdict == "rejected" else "timeout", name=name,
