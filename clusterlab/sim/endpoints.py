@@ -262,16 +262,15 @@ class Backend:
     # kube-proxy's endpoint string `ip:port` (sort key, chain hashes); derived, precomputed
     endpoint: str = field(init=False, repr=False, compare=False)
     ip_text: str = field(init=False, repr=False, compare=False)
+    # `ns/pod:port` for pods (issue #3 `candidates`), else `ip:port`
+    label: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         text = ip_text(self.ip)
         object.__setattr__(self, "ip_text", text)
         object.__setattr__(self, "endpoint", f"{text}:{self.port}")
-
-    @property
-    def label(self) -> str:
-        """`ns/pod:port` for pods (issue #3 `candidates`), else `ip:port`."""
-        return f"{self.pod_key}:{self.port}" if self.pod_key else self.endpoint
+        object.__setattr__(self, "label", f"{self.pod_key}:{self.port}" if self.pod_key
+                           else self.endpoint)
 
     def is_local(self, node_name: str | None) -> bool:
         return node_name is not None and self.node_name == node_name

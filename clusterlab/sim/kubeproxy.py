@@ -38,6 +38,7 @@ import hashlib
 import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
@@ -162,7 +163,12 @@ def _flow_hash(seed: int | None, node: str | None, name: str, flow: tuple) -> in
 
 
 def _ip(value: IPv4Address | str) -> IPv4Address:
-    return value if isinstance(value, IPv4Address) else parse_ip(value)
+    return value if isinstance(value, IPv4Address) else _parse(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(value: str) -> IPv4Address:
+    return parse_ip(value)
 
 
 def _short(step: str) -> str:
@@ -315,6 +321,7 @@ class _Ctx:
         self.affinity = affinity
         self.rr = rr
         self.cidr = kp.cluster.config.cluster_cidr
+        self._cidr_int = (int(self.cidr.network_address), int(self.cidr.netmask))
         self.steps: list[str] = []
         self.filter_steps: list[str] = []
         self.marks: list[tuple[str, str]] = []
@@ -327,7 +334,8 @@ class _Ctx:
 
     @property
     def src_in_cluster(self) -> bool:
-        return self.src in self.cidr
+        net, mask = self._cidr_int
+        return int(self.src) & mask == net
 
     @property
     def src_local(self) -> bool:
