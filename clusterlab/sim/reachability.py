@@ -239,7 +239,9 @@ def _extend_cache(cache: _Cache, index: PolicyIndex) -> _Cache:
     g_old, parents = cache.n_groups, index._parents
     g_new = len(index.groups)
 
-    def ext(v: np.ndarray) -> np.ndarray:
+    def ext(v: np.ndarray | None) -> np.ndarray | None:
+        if v is None:
+            return None
         u = np.unpackbits(v, count=g_old).astype(bool)
         return _pack(np.concatenate([u, u[parents]]))
 
