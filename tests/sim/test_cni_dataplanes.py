@@ -197,7 +197,8 @@ def test_iptables_view_merges_flannel_masquerade_rules() -> None:
 
 
 def test_underlay_paths_and_faults() -> None:
-    e = engine("flannel-vxlan", "\n  faults: {cutLinks: [[rack-a, rack-b]], nodeMTU: {node-2: 1400}}")
+    faults = "\n  faults: {cutLinks: [[rack-a, rack-b]], nodeMTU: {node-2: 1400}}"
+    e = engine("flannel-vxlan", faults)
     ul = e.dataplane.underlay
     assert ul.same_l2("node-1", "node-2") and not ul.same_l2("node-1", "node-3")
     assert ul.path(IPv4Address("192.168.56.11"), IPv4Address("192.168.56.12")).ok
