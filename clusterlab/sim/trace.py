@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, ip_address
 from typing import Any
 
@@ -123,6 +124,18 @@ def _seeded_index(seed: int | None, n: int, *parts: object) -> int:
     return int.from_bytes(hashlib.blake2s(text.encode(), digest_size=4).digest(), "big") % n
 
 
+def _pk(p: Packet, **kw: Any) -> Packet:
+    """`dataclasses.replace` for packets, without its per-call field introspection (hot path)."""
+    return Packet(kw.get("src", p.src), kw.get("dst", p.dst), p.proto,
+                  kw.get("sport", p.sport), kw.get("dport", p.dport), kw.get("ttl", p.ttl),
+                  p.size, kw.get("outer", p.outer))
+
+
+@lru_cache(maxsize=65536)
+def _addr(text: str) -> IPv4Address:
+    return IPv4Address(text)
+
+
 def _ip(text: str) -> IPv4Address | None:
     try:
         got = ip_address(text)
@@ -150,6 +163,7 @@ class _Walker:
         self.affinity = affinity
         self.reply_of = reply_of
         self.hops: list[Hop] = []
+        self.seq0 = 0  # hops before this walk (DNS hops, the forward path)
         self.verdict = ""
         self.reason = ""
         self.nats: list[_Nat] = []
@@ -171,8 +185,10 @@ class _Walker:
 
     def add(self, place: Place, action: str, pin: Packet | None, pout: Packet | None,
             rule: str, explain: str, routed: bool = False) -> None:
-        self.hops.append(Hop(len(self.hops) + 1, place, action, pin, pout, rule, explain,
-                             routed))
+        if self.reply_of is not None:  # the reply path: trailing `reply` hops (issue #4)
+            action, explain = "reply", f"reply ({action}): {explain}"
+        self.hops.append(Hop(self.seq0 + len(self.hops) + 1, place, action, pin, pout, rule,
+                             explain, routed))
 
     def stop(self, verdict: str, place: Place, pkt: Packet | None, rule: str, explain: str,
              reason: str | None = None, action: str | None = None) -> None:
@@ -226,7 +242,7 @@ class _Walker:
         if self.ul.is_down(node):
             self.drop(self.p_pod(pod), pkt, "node powered off",
                       f"{node} is powered off (fault): {pod.key} cannot send anything")
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         route = dp.pod_route_for(pod, dst)
         if self.reply_of is None or not self.hops:
             self.add(self.p_pod(pod), "send", None, pkt, f"route {route.render()}",
@@ -277,7 +293,7 @@ class _Walker:
             self.drop(self.p_host(node), pkt, "node powered off", f"{node} is powered off "
                       "(fault)")
         if self.reply_of is None:
-            route = self.dp.lookup(node, IPv4Address(pkt.dst))
+            route = self.dp.lookup(node, _addr(pkt.dst))
             rule = f"route {route.render()}" if route is not None else "no route"
             self.add(self.p_host(node), "send", None, pkt, rule,
                      f"{label} on {node} sends {pkt.proto} {pkt.src}:{pkt.sport} → "
@@ -292,7 +308,7 @@ class _Walker:
         if self.reply_of is None:
             self.add(place, "send", None, pkt, via_text or "client",
                      f"the external host {ext} sends {pkt.proto} to {pkt.dst}:{pkt.dport}")
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         if entry is None:
             target_node = self.cluster.node_by_ip.get(dst)
             if target_node is None:
@@ -312,7 +328,7 @@ class _Walker:
         exists (NET-7); no KUBE-* chain is involved."""
         node = node or (pod.node_name if pod else None)
         kp = self.engine.kubeproxy
-        match = kp.lookup(IPv4Address(pkt.dst), pkt.dport or 0, pkt.proto, node)
+        match = kp.lookup(_addr(pkt.dst), pkt.dport or 0, pkt.proto, node)
         if match is None or match.port is None:
             return pkt
         dec = self.decide(match, pkt, "pod" if pod else "host", node)
@@ -326,7 +342,7 @@ class _Walker:
         if dec.verdict != "dnat" or dec.backend is None:
             return pkt
         b = dec.backend
-        out = replace(pkt, dst=str(b.ip), dport=b.port)
+        out = _pk(pkt, dst=str(b.ip), dport=b.port)
         self.add(place, "dnat", pkt, out,
                  f"cilium socket LB (connect): {svc} {pkt.dst}:{pkt.dport} → {b.endpoint}",
                  f"Cilium's eBPF program at the socket rewrites the connection to backend "
@@ -339,7 +355,7 @@ class _Walker:
 
     def decide(self, match: Any, pkt: Packet, kind: str, node: str | None) -> Any:
         kp = self.engine.kubeproxy
-        flow = (IPv4Address(pkt.src), pkt.sport, IPv4Address(pkt.dst), pkt.dport, pkt.proto)
+        flow = (_addr(pkt.src), pkt.sport, _addr(pkt.dst), pkt.dport, pkt.proto)
         dec = kp.decide(match, pkt.src, kind, node, flow=flow, seed=self.seed,
                         affinity=self.affinity)
         if match.service.key == KUBE_DNS and self.cluster.config.faults.coredns_scaled_to_zero \
@@ -373,7 +389,7 @@ class _Walker:
         if node in self.cluster.config.faults.kube_proxy_stopped:
             self.notes.append(f"kube-proxy is stopped on {node} (fault): its rules are stale")
         kp = self.engine.kubeproxy
-        match = kp.lookup(IPv4Address(pkt.dst), pkt.dport or 0, pkt.proto, node)
+        match = kp.lookup(_addr(pkt.dst), pkt.dport or 0, pkt.proto, node)
         if match is None:
             return pkt
         kind = {"pod": "pod", "local": "host", "wire": "external"}[origin]
@@ -388,7 +404,7 @@ class _Walker:
             self.stop("rejected" if dec.verdict == "reject" else "dropped", place, pkt, rule,
                       dec.reason)
         b = dec.backend
-        out = replace(pkt, dst=str(b.ip), dport=b.port)
+        out = _pk(pkt, dst=str(b.ip), dport=b.port)
         chain = "OUTPUT" if origin == "local" else "PREROUTING"
         self.add(place, "dnat", pkt, out, dec.rule,
                  f"kube-proxy ({dec.mode}) on {node}, {chain}: {dec.reason}")
@@ -403,7 +419,7 @@ class _Walker:
         Cilium keeps the client IP for a local backend and SNATs to the node IP for a remote
         one (SNAT mode), whatever the traffic policy."""
         kp = self.engine.kubeproxy
-        match = kp.lookup(IPv4Address(pkt.dst), pkt.dport or 0, pkt.proto, node)
+        match = kp.lookup(_addr(pkt.dst), pkt.dport or 0, pkt.proto, node)
         if match is None or match.port is None or match.kind == "cluster-ip":
             return pkt
         dec = self.decide(match, pkt, "external", node)
@@ -416,7 +432,7 @@ class _Walker:
         if dec.verdict != "dnat":
             return pkt
         b = dec.backend
-        out = replace(pkt, dst=str(b.ip), dport=b.port)
+        out = _pk(pkt, dst=str(b.ip), dport=b.port)
         self.add(place, "dnat", pkt, out,
                  f"cilium bpf_host nodeport: {match.service.key} {pkt.dst}:{pkt.dport} → "
                  f"{b.endpoint}",
@@ -469,12 +485,12 @@ class _Walker:
         self.policy_checked_egress = True
         if self.src_pod.host_network:
             return
-        self.policy("egress", self.src_pod, IPv4Address(pkt.dst), pkt, place)
+        self.policy("egress", self.src_pod, _addr(pkt.dst), pkt, place)
 
     def ingress_policy(self, pod: Pod, pkt: Packet, place: Place) -> None:
         if self.reply_of is not None:
             return
-        self.policy("ingress", IPv4Address(pkt.src), pod, pkt, place)
+        self.policy("ingress", _addr(pkt.src), pod, pkt, place)
 
     # ------------------------------------------------------------------ node IP stack
 
@@ -486,7 +502,7 @@ class _Walker:
         first_place = self.p_if(node, "eth0") if origin == "wire" else Place(
             "node", node, node)
         self.egress_policy(pkt, first_place)
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         if dst in self.local_addrs(node) or dst in LOOPBACK:
             self.deliver_host(node, pkt)
         route = dp.lookup(node, dst)
@@ -494,7 +510,7 @@ class _Walker:
             self.drop(self.p_host(node), pkt, "no route",
                       f"{node} has no route to {dst} (no default route)")
         forwarded = origin != "local"
-        out = replace(pkt, ttl=pkt.ttl - 1) if forwarded else pkt
+        out = _pk(pkt, ttl=pkt.ttl - 1) if forwarded else pkt
         rule = f"route {route.render()}"
         dev = route.dev or "eth0"
         if route.type == "blackhole":
@@ -528,8 +544,8 @@ class _Walker:
     def postrouting(self, node: str, pkt: Packet, dev: str, route: Route) -> Packet:
         if self.reply_of is not None or self.snat_done:
             return pkt
-        src = IPv4Address(pkt.src)
-        dst = IPv4Address(pkt.dst)
+        src = _addr(pkt.src)
+        dst = _addr(pkt.dst)
         if self.kpr_snat:
             new = self.dp.node_ip(node) if dev == "eth0" else (
                 self.dp.iface_addr(node, dev) or self.dp.node_ip(node))
@@ -552,7 +568,7 @@ class _Walker:
         self.snat_done = True
         if str(new) == pkt.src:
             return pkt
-        out = replace(pkt, src=str(new))
+        out = _pk(pkt, src=str(new))
         self.add(self.p_if(node, dev), "snat", pkt, out, rule,
                  f"{explain}: source {pkt.src} → {new}")
         self.nats.append(_Nat(node, "snat", pkt, out))
@@ -571,7 +587,7 @@ class _Walker:
 
     def egress_dev(self, node: str, pkt: Packet, route: Route) -> None:
         dev = route.dev or "eth0"
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         if dev != "eth0":
             pod = self.cluster.pod_by_ip.get(dst)
             if pod is None or pod.node_name != node:
@@ -616,7 +632,7 @@ class _Walker:
         out = pkt
         routed = path.via_router is not None and pkt.outer is None
         if routed:
-            out = replace(pkt, ttl=pkt.ttl - 1)
+            out = _pk(pkt, ttl=pkt.ttl - 1)
         via = f" through the router {path.via_router}" if path.via_router else " on the same L2 " \
             "network"
         sub_a = ul.subnet_of_ip(a)
@@ -640,7 +656,7 @@ class _Walker:
     def via_router(self, node: str, pkt: Packet, gw: IPv4Address) -> None:
         """The packet leaves towards the subnet's gateway: a router that knows node subnets
         and the outside, but no pod CIDR or Service range (issue #4)."""
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         target = self.cluster.node_by_ip.get(dst)
         if target is not None:
             out = self.underlay(node, target.name, pkt)
@@ -679,10 +695,10 @@ class _Walker:
         return ""
 
     def to_external(self, node: str, pkt: Packet, gw: IPv4Address | None) -> None:
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         path = self.ul.path(self.dp.node_ip(node), dst)
         routed = gw is not None
-        out = replace(pkt, ttl=pkt.ttl - 1) if routed else pkt
+        out = _pk(pkt, ttl=pkt.ttl - 1) if routed else pkt
         via = f" via the router {gw}" if gw else ""
         self.add(self.p_if(node, "eth0"), "underlay", pkt, out, f"{self.dp.node_ip(node)} → {dst}",
                  f"the packet leaves {node} for {dst}{via}", routed=routed)
@@ -706,20 +722,20 @@ class _Walker:
                  f"{node} wraps the packet in {self.vni(encap, pkt).describe()} to reach {peer} "
                  f"at {b}")
         wired = self.underlay(node, peer, out, encap=encap)
-        inner = replace(wired, outer=None)
+        inner = _pk(wired, outer=None)
         self.add(self.p_if(peer, encap.device), "decapsulate", wired, inner,
                  f"{encap.describe()} from {a}",
                  f"{peer} unwraps the packet on {encap.device}")
         if dp.plugin == "weave":
             inner = self.conntrack_reply(peer, inner, bridged=True)
-            if IPv4Address(inner.dst) in dp.local_addresses(peer):
+            if _addr(inner.dst) in dp.local_addresses(peer):
                 self.add(self.p_if(peer, "weave"), "bridge", inner, inner,
                          "vethwe-bridge → weave bridge (own address)",
                          f"the frame is for {inner.dst}, {peer}'s weave bridge address: the host "
                          "takes it")
                 self.host(peer, inner, "wire")
                 return
-            pod = self.cluster.pod_by_ip.get(IPv4Address(inner.dst))
+            pod = self.cluster.pod_by_ip.get(_addr(inner.dst))
             if pod is None or pod.node_name != peer:
                 self.drop(self.p_if(peer, "weave"), inner, "no such pod",
                           f"no pod on {peer} has {inner.dst}")
@@ -733,14 +749,14 @@ class _Walker:
 
     def vni(self, encap: Encap, pkt: Packet) -> Encap:
         if self.dp.plugin == "cilium" and encap.kind in ("vxlan", "geneve"):
-            src_pod = self.cluster.pod_by_ip.get(IPv4Address(pkt.src))
+            src_pod = self.cluster.pod_by_ip.get(_addr(pkt.src))
             return replace(encap, vni=self.dp.identity(src_pod))  # type: ignore[attr-defined]
         return encap
 
     def encap_rule(self, node: str, peer: str, encap: Encap, pkt: Packet) -> str:
         dp = self.dp
         if encap.device == "flannel.1":
-            rng = dp.owner_range(IPv4Address(pkt.dst))
+            rng = dp.owner_range(_addr(pkt.dst))
             gw = rng.network_address if rng is not None else ""
             return (f"neigh {gw} lladdr {dp.vtep_mac(peer)} → fdb {dp.vtep_mac(peer)} dst "
                     f"{dp.node_ip(peer)} (VNI 1, UDP 8472)")
@@ -750,7 +766,7 @@ class _Walker:
         if encap.device == "tunl0":
             return f"tunl0 ipip remote {dp.node_ip(peer)} (IP protocol 4)"
         if dp.plugin == "cilium":
-            return (f"cilium tunnel map: {dp.owner_range(IPv4Address(pkt.dst))} → "
+            return (f"cilium tunnel map: {dp.owner_range(_addr(pkt.dst))} → "
                     f"{dp.node_ip(peer)} ({encap.kind}, UDP {encap.port})")
         return f"weave {encap.kind}: peer {peer} at {dp.node_ip(peer)} (UDP {encap.port})"
 
@@ -758,7 +774,7 @@ class _Walker:
         """Same L2 segment: the bridge switches the frame (no routing, TTL kept, NET-3.1)."""
         dp = self.dp
         pkt = self.conntrack_reply(node, pkt, bridged=True)
-        dst = IPv4Address(pkt.dst)
+        dst = _addr(pkt.dst)
         pod = self.cluster.pod_by_ip.get(dst)
         place = self.p_if(node, dp.bridge_name)
         if pod is None:
@@ -854,7 +870,7 @@ class _Walker:
             if nat.node != node:
                 continue
             if nat.kind == "snat" and pkt.dst == nat.after.src:
-                out = replace(pkt, dst=nat.before.src)
+                out = _pk(pkt, dst=nat.before.src)
                 self.add(self.p_host(node), "dnat", pkt, out,
                          f"conntrack: reply to {nat.after.src} → {nat.before.src} (un-SNAT)",
                          f"{node}'s conntrack entry reverses the masquerade: the reply goes back "
@@ -862,7 +878,7 @@ class _Walker:
                 pkt = out
             elif nat.kind == "dnat" and pkt.src == nat.after.dst and \
                     pkt.sport == nat.after.dport:
-                out = replace(pkt, src=nat.before.dst, sport=nat.before.dport)
+                out = _pk(pkt, src=nat.before.dst, sport=nat.before.dport)
                 self.add(self.p_host(node), "snat", pkt, out,
                          f"conntrack: reply from {nat.after.dst}:{nat.after.dport} → "
                          f"{nat.before.dst}:{nat.before.dport} (un-DNAT)",
@@ -986,6 +1002,7 @@ def trace_connect(engine: Engine, src: str | dict[str, str], dst: str, port: int
         return trace
 
     # ---- walk
+    w.seq0 = len(dns_hops)
     try:
         if src_pod is not None and not src_pod.host_network:
             pkt = _flow_packet(str(src_pod.ip), str(dst_ip), protocol, number, seed, size)
@@ -1012,7 +1029,7 @@ def trace_connect(engine: Engine, src: str | dict[str, str], dst: str, port: int
         pass
 
     # ---- result
-    trace.hops = _renumber(dns_hops + w.hops)
+    trace.hops = dns_hops + w.hops
     trace.verdict = w.verdict or "dropped"
     trace.reason = w.reason
     trace.policies = w.policies
@@ -1026,8 +1043,7 @@ def trace_connect(engine: Engine, src: str | dict[str, str], dst: str, port: int
         trace.backend_port = pkt.dport
         trace.source_ip_at_backend = pkt.src
         trace.reason = _delivered_reason(w, who, pkt)
-        reply = _reply(engine, w, src_pod, src_node, ext_ip)
-        trace.reply_hops = _renumber(reply, start=len(trace.hops) + 1)
+        trace.reply_hops = _reply(engine, w, len(trace.hops))
     elif w.notes and w.verdict != "delivered":
         trace.reason += " (" + "; ".join(w.notes) + ")"
     return trace
@@ -1167,14 +1183,14 @@ def _renumber(hops: list[Hop], start: int = 1) -> list[Hop]:
     return [replace(h, seq=start + i) for i, h in enumerate(hops)]
 
 
-def _reply(engine: Engine, fwd: _Walker, src_pod: Pod | None, src_node: str | None,
-           ext_ip: IPv4Address | None) -> list[Hop]:
+def _reply(engine: Engine, fwd: _Walker, seq0: int) -> list[Hop]:
     """The server's answer back to the client, NAT undone by conntrack (SVC-17 step 6)."""
     pkt = fwd.delivered_pkt
     who = fwd.delivered_to or ""
     if pkt is None:
         return []
     w = _Walker(engine, fwd.protocol, fwd.seed, False, None, reply_of=fwd)
+    w.seq0 = seq0
     rpkt = Packet(pkt.dst, pkt.src, pkt.proto, pkt.dport, pkt.sport, DEFAULT_TTL, pkt.size)
     try:
         server = engine.cluster.pod_by_key.get(who)
@@ -1190,7 +1206,7 @@ def _reply(engine: Engine, fwd: _Walker, src_pod: Pod | None, src_node: str | No
         else:
             ext = IPv4Address(who)
             w.add(w.p_ext(who), "send", None, rpkt, "reply", f"{who} answers {rpkt.dst}")
-            target = engine.cluster.node_by_ip.get(IPv4Address(rpkt.dst))
+            target = engine.cluster.node_by_ip.get(_addr(rpkt.dst))
             entry = target.name if target is not None else None
             if entry is None:
                 w.drop(w.p_ext(who), rpkt, "no route",
@@ -1199,20 +1215,16 @@ def _reply(engine: Engine, fwd: _Walker, src_pod: Pod | None, src_node: str | No
             w.host(entry, out, "wire")
     except _Stop:
         pass
-    hops = w.hops
     # Cilium socket LB: the reverse translation happens in the client's socket
     for nat in fwd.nats:
         if nat.node is None and w.verdict == "delivered" and w.delivered_pkt is not None:
             last = w.delivered_pkt
-            shown = replace(last, src=nat.before.dst, sport=nat.before.dport)
+            shown = _pk(last, src=nat.before.dst, sport=nat.before.dport)
             w.add(Place("pod", None, nat.where), "snat", last, shown,
                   f"cilium socket LB (recvmsg): {nat.after.dst}:{nat.after.dport} → "
                   f"{nat.before.dst}:{nat.before.dport}",
                   "the socket reports the Service address as the peer (reverse translation)")
-    out = []
-    for h in hops:
-        out.append(replace(h, action="reply", explain=f"reply ({h.action}): {h.explain}"))
-    return out
+    return w.hops
 
 
 def trace_reply(trace: Trace) -> list[Hop]:

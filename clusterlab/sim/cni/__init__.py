@@ -62,6 +62,7 @@ class Dataplane:
         self._local_tables: dict[str, RouteTable] = {}
         self._tables: dict[str, RouteTable] = {}
         self._local_addrs: dict[str, frozenset[IPv4Address]] = {}
+        self._vtep_macs: dict[str, str] = {}
 
     # ------------------------------------------------------------------ facts
 
@@ -121,9 +122,13 @@ class Dataplane:
         return next(r for r in self.pod_routes(pod) if r.dst is None)
 
     def pod_route_for(self, pod: Pod, ip: IPv4Address) -> Route:
-        """What the pod's own table picks (the `send` hop's rule)."""
-        got = RouteTable(self.pod_routes(pod)).lookup(ip)
-        return got if got is not None else self.pod_default_route(pod)
+        """What the pod's own table picks (the `send` hop's rule): longest prefix match over
+        its two or three routes."""
+        best: Route | None = None
+        for r in self.pod_routes(pod):
+            if (r.dst is None or ip in r.dst) and (best is None or r.prefixlen > best.prefixlen):
+                best = r
+        return best if best is not None else self.pod_default_route(pod)
 
     def devices(self, node_name: str) -> list[Device]:
         raise NotImplementedError
@@ -243,8 +248,11 @@ class Dataplane:
         return None
 
     def vtep_mac(self, node_name: str) -> str:
-        dev = self.encap.device if self.encap is not None else "vtep"
-        return mac_for(node_name, dev)
+        got = self._vtep_macs.get(node_name)
+        if got is None:
+            dev = self.encap.device if self.encap is not None else "vtep"
+            got = self._vtep_macs[node_name] = mac_for(node_name, dev)
+        return got
 
     @cached_property
     def node_names(self) -> tuple[str, ...]:
