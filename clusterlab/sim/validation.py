@@ -1618,7 +1618,7 @@ def validate_cluster_config(obj: Mapping[str, Any]) -> list[FieldError]:
     return errs
 
 
-_PORT_RANGE_RE = re.compile(r"(\d+)-(\d+)")
+_PORT_RANGE_RE = re.compile(r"([0-9]+)-([0-9]+)")
 
 
 def _validate_node_port_range(value: str) -> list[FieldError]:
