@@ -111,6 +111,15 @@ def main() -> None:
         total.append(t_node)
     for show, values in per.items():
         print(f"node table {show:9} {ms(values)}")
+    if "iptables" in per:
+        from clusterlab.sim.kubeproxy import iptables_save_nat
+
+        kp = []
+        for name in nodes[20:40]:
+            start = time.process_time()
+            iptables_save_nat(cluster, name, engine.kubeproxy.plan)
+            kp.append(time.process_time() - start)
+        print(f"  of which kubeproxy.iptables_save_nat alone: {ms(kp)}")
     print(f"node tables, all four for one node: {ms(total)}  (20 cold nodes)")
     print(f"load average {os.getloadavg()[0]:.2f}")
 
