@@ -231,13 +231,18 @@ class MatrixDiffView(ClusterScopedMixin, APIView):
 NODE_VIEWS = ("routes", "addr", "neigh", "iptables", "ipvs")
 
 
-def node_views(engine: Engine, node: str, shows: tuple[str, ...]) -> tuple[dict[str, str],
-                                                                           list[str]]:
-    """Each requested view as its tool prints it, and the names the engine cannot give."""
+def _node_view_function() -> Any:
     try:
         from clusterlab.sim.trace import node_view
     except ImportError:
-        node_view = None
+        return None
+    return node_view
+
+
+def node_views(engine: Engine, node: str, shows: tuple[str, ...]) -> tuple[dict[str, str],
+                                                                           list[str]]:
+    """Each requested view as its tool prints it, and the names the engine cannot give."""
+    node_view = _node_view_function()
     out: dict[str, str] = {}
     missing: list[str] = []
     for show in shows:
@@ -258,6 +263,13 @@ def node_views(engine: Engine, node: str, shows: tuple[str, ...]) -> tuple[dict[
     return out, missing
 
 
+def default_views(engine: Engine) -> tuple[str, ...]:
+    """ipvsadm only where kube-proxy runs in IPVS mode (iptables rules exist in both)."""
+    if engine.cluster.config.kube_proxy_mode == "ipvs":
+        return NODE_VIEWS
+    return tuple(v for v in NODE_VIEWS if v != "ipvs")
+
+
 class NodeTablesView(ClusterScopedMixin, APIView):
     @extend_schema(parameters=[OpenApiParameter("show", OpenApiTypes.STR, enum=NODE_VIEWS,
                                                 description="One view only (default: all).")],
@@ -275,7 +287,12 @@ class NodeTablesView(ClusterScopedMixin, APIView):
                        + ", ".join(f'"{v}"' for v in NODE_VIEWS))
             raise Invalid(message, [{"field": "show", "type": "Unsupported value",
                                      "message": message}])
-        views, missing = node_views(engine, name, (show,) if show else NODE_VIEWS)
+        try:
+            views, missing = node_views(engine, name, (show,) if show else default_views(engine))
+        except Invalid as exc:  # e.g. ipvs asked of an iptables-mode node
+            raise Invalid(f"show: {exc.detail}",
+                          [{"field": "show", "type": "Invalid value",
+                            "message": f"show: {exc.detail}"}]) from None
         if not views:
             raise NotImplementedByEngine(
                 "the simulator does not provide " + ", ".join(missing) + " views yet "
