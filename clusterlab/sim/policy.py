@@ -38,7 +38,7 @@ nothing); verdicts always say what the policies say and carry `enforced`.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
@@ -182,50 +182,64 @@ class PodGroup:
 
 @dataclass(frozen=True, slots=True)
 class _Features:
-    """What policies look at: label values per key (an empty set = presence only), named
-    ports (name, protocol), distinct ipBlocks."""
+    """What policies look at. Labels per namespace: a label value matters for the pods of
+    namespace N only if a selector that can be applied to N's pods mentions it (the
+    podSelector of N's policies, their same-namespace peers, and the pod part of peers
+    whose namespaceSelector matches N); an empty value set means presence only. Named
+    ports (name, protocol) and ipBlocks are cluster-wide."""
 
-    label_values: Mapping[str, frozenset[str]]
+    labels: Mapping[str, Mapping[str, frozenset[str]]]  # namespace → key → values
     named_ports: frozenset[tuple[str, str]]
     ip_blocks: tuple[IPBlock, ...]
 
     @staticmethod
     def of(policies: Iterable[NetworkPolicy],
-           extra_named: Iterable[tuple[str, str]] = ()) -> _Features:
-        labels: dict[str, set[str]] = {}
-        named: set[tuple[str, str]] = set(extra_named)
+           namespaces_matching: Callable[[LabelSelector], Iterable[str]]) -> _Features:
+        labels: dict[str, dict[str, set[str]]] = {}
+        named: set[tuple[str, str]] = set()
         blocks: dict[IPBlock, None] = {}
+        spread: set[tuple[LabelSelector, LabelSelector]] = set()
 
-        def selector(s: LabelSelector | None) -> None:
-            if s is None:
+        def add(ns: str, s: LabelSelector) -> None:
+            if s.is_empty:
                 return
+            keys = labels.setdefault(ns, {})
             for k, v in s.match_labels:
-                labels.setdefault(k, set()).add(v)
+                keys.setdefault(k, set()).add(v)
             for req in s.match_expressions:
-                labels.setdefault(req.key, set()).update(req.values)
+                keys.setdefault(req.key, set()).update(req.values)
 
         for policy in policies:
-            selector(policy.pod_selector)
+            add(policy.namespace, policy.pod_selector)
             for rule in _active_rules(policy):
                 for port in rule.ports:
                     if isinstance(port.port, str):
                         named.add((port.port, port.protocol))
                 for peer in rule.peers:
-                    selector(peer.pod_selector)
                     if peer.ip_block is not None:
                         blocks[peer.ip_block] = None
-        return _Features({k: frozenset(v) for k, v in labels.items()}, frozenset(named),
-                         tuple(blocks))
+                    elif peer.pod_selector is None:
+                        continue
+                    elif peer.namespace_selector is None:
+                        add(policy.namespace, peer.pod_selector)
+                    elif (peer.namespace_selector, peer.pod_selector) not in spread:
+                        spread.add((peer.namespace_selector, peer.pod_selector))
+                        for ns in namespaces_matching(peer.namespace_selector):
+                            add(ns, peer.pod_selector)
+        return _Features({ns: {k: frozenset(v) for k, v in keys.items()}
+                          for ns, keys in labels.items()}, frozenset(named), tuple(blocks))
 
     def missing_from(self, other: _Features) -> _Features | None:
         """The part of self that `other` does not cover, or None if it covers all of it."""
-        labels = {}
-        for k, vals in self.label_values.items():
-            have = other.label_values.get(k)
-            if have is None:
-                labels[k] = vals
-            elif not vals <= have:
-                labels[k] = vals - have
+        labels: dict[str, dict[str, frozenset[str]]] = {}
+        for ns, keys in self.labels.items():
+            have_ns = other.labels.get(ns, {})
+            for k, vals in keys.items():
+                have = have_ns.get(k)
+                if have is None:
+                    labels.setdefault(ns, {})[k] = vals
+                elif not vals <= have:
+                    labels.setdefault(ns, {})[k] = vals - have
         named = self.named_ports - other.named_ports
         known = set(other.ip_blocks)
         blocks = tuple(b for b in self.ip_blocks if b not in known)
@@ -234,9 +248,11 @@ class _Features:
         return _Features(labels, frozenset(named), blocks)
 
     def merged(self, other: _Features) -> _Features:
-        labels = dict(self.label_values)
-        for k, vals in other.label_values.items():
-            labels[k] = labels.get(k, frozenset()) | vals
+        labels = {ns: dict(keys) for ns, keys in self.labels.items()}
+        for ns, keys in other.labels.items():
+            mine = labels.setdefault(ns, {})
+            for k, vals in keys.items():
+                mine[k] = mine.get(k, frozenset()) | vals
         known = set(self.ip_blocks)
         return _Features(labels, self.named_ports | other.named_ports,
                          self.ip_blocks + tuple(b for b in other.ip_blocks if b not in known))
@@ -258,22 +274,24 @@ class _Signer:
         self.named = sorted(feats.named_ports)
         # Replicas of one workload often share their labels/containers objects: identity
         # caches (checked with `is`, so a recycled id can never give a wrong answer).
-        self._labels_cache: dict[int, tuple[Any, tuple]] = {}
+        self._labels_cache: dict[int, tuple[Any, str, tuple]] = {}
         self._containers_cache: dict[int, tuple[Any, tuple]] = {}
         self.ipsig = _ip_signatures(feats.ip_blocks, host_ips, pods)
 
     def labels(self, pod: Pod) -> tuple:
+        lv = self.feats.labels.get(pod.namespace)
+        if not lv:
+            return ()
         labels = pod.labels
         hit = self._labels_cache.get(id(labels))
-        if hit is not None and hit[0] is labels:
-            return hit[1]
-        lv = self.feats.label_values
+        if hit is not None and hit[0] is labels and hit[1] == pod.namespace:
+            return hit[2]
         items = [(k, v if v in vals else None)
                  for k, v in labels.items() if (vals := lv.get(k)) is not None]
         if len(items) > 1:
             items.sort()
         sig = tuple(items)
-        self._labels_cache[id(labels)] = (labels, sig)
+        self._labels_cache[id(labels)] = (labels, pod.namespace, sig)
         return sig
 
     def named_ports(self, pod: Pod) -> tuple:
@@ -359,10 +377,10 @@ class PolicyIndex:
     def build(cls, cluster: Cluster) -> PolicyIndex:
         self = cls()
         self.cluster = cluster
-        self._feats = _Features.of(cluster.network_policies)
         self._init_pods()
-        self._group_pods()
         self._init_namespaces()
+        self._feats = _Features.of(cluster.network_policies, self._namespaces_matching)
+        self._group_pods()
         self._compiled = {p.key: self._compile(p) for p in cluster.network_policies}
         self._index_selection()
         return self
@@ -410,14 +428,16 @@ class PolicyIndex:
             if not g.host_network:
                 ns_gids.setdefault(g.namespace, []).append(g.id)
         self._ns_gids = {ns: np.asarray(v, dtype=np.int32) for ns, v in ns_gids.items()}
-        self._ipsig = [self._ipsig_of(idx[0]) for idx in members]
+        in_block: list[list[int]] = [[] for _ in self._feats.ip_blocks]
+        for gid, idx in enumerate(members):
+            ip = self._ips[idx[0]]
+            if ip is not None:
+                for j, block in enumerate(self._feats.ip_blocks):
+                    if block.contains(ip):
+                        in_block[j].append(gid)
+        self._block_gids = [np.asarray(v, dtype=np.int32) for v in in_block]
         self._sel_cache: dict[tuple[str | None, LabelSelector], np.ndarray] = {}
-
-    def _ipsig_of(self, pos: int) -> frozenset[int]:
-        ip = self._ips[pos]
-        if ip is None:
-            return frozenset()
-        return frozenset(j for j, b in enumerate(self._feats.ip_blocks) if b.contains(ip))
+        self._peer_cache: dict[tuple, tuple[np.ndarray, frozenset[int]]] = {}
 
     def _init_namespaces(self) -> None:
         labels = {ns.name: ns.labels for ns in self.cluster.namespaces}
@@ -431,6 +451,17 @@ class PolicyIndex:
         if hit is None:
             hit = frozenset(n for n, lab in self._ns_labels.items() if selector.matches(lab))
             self._nssel_cache[selector] = hit
+        return hit
+
+    def _select_all(self, selector: LabelSelector) -> np.ndarray:
+        """Non-hostNetwork groups of every namespace whose labels the selector matches."""
+        key = (None, selector)
+        hit = self._sel_cache.get(key)
+        if hit is None:
+            rep, nonhost = self._rep, self._nonhost
+            hit = np.asarray([g for g in range(len(rep))
+                              if nonhost[g] and selector.matches(rep[g].labels)], dtype=np.int32)
+            self._sel_cache[key] = hit
         return hit
 
     def _select(self, namespaces: Iterable[str], selector: LabelSelector) -> np.ndarray:
@@ -472,10 +503,12 @@ class PolicyIndex:
     def _compile_peer(self, policy: NetworkPolicy, index: int,
                       peer: NetworkPolicyPeer) -> CompiledPeer:
         if peer.ip_block is not None:
-            j = self._feats.ip_blocks.index(peer.ip_block)
-            gids = np.asarray([g for g, sig in enumerate(self._ipsig) if j in sig],
-                              dtype=np.int32)
-            return CompiledPeer(index, peer, IP_BLOCK, gids=gids, gidset=frozenset(gids.tolist()))
+            key: tuple = ("ip", peer.ip_block)
+            hit = self._peer_cache.get(key)
+            if hit is None:
+                gids = self._block_gids[self._feats.ip_blocks.index(peer.ip_block)]
+                hit = self._peer_cache[key] = (gids, frozenset(gids.tolist()))
+            return CompiledPeer(index, peer, IP_BLOCK, gids=hit[0], gidset=hit[1])
         pod_sel, ns_sel = peer.pod_selector, peer.namespace_selector
         if pod_sel is None and ns_sel is None:
             return CompiledPeer(index, peer, NOTHING)
@@ -489,9 +522,16 @@ class PolicyIndex:
             namespaces = self._namespaces_matching(ns_sel)
         if pod_sel is None or pod_sel.is_empty:
             return CompiledPeer(index, peer, NAMESPACES, namespaces=namespaces)
-        gids = self._select(sorted(namespaces), pod_sel)
-        return CompiledPeer(index, peer, PODS, namespaces=namespaces, gids=gids,
-                            gidset=frozenset(gids.tolist()))
+        key = (policy.namespace if ns_sel is None else ns_sel, pod_sel)
+        hit = self._peer_cache.get(key)
+        if hit is None:
+            if ns_sel is not None and ns_sel.is_empty:
+                gids = self._select_all(pod_sel)
+            else:
+                gids = self._select(sorted(namespaces), pod_sel)
+            hit = self._peer_cache[key] = (gids, frozenset(gids.tolist()))
+        return CompiledPeer(index, peer, PODS, namespaces=namespaces, gids=hit[0],
+                            gidset=hit[1])
 
     def _index_selection(self) -> None:
         """Per pod group: the policies selecting it for ingress and for egress."""
@@ -535,8 +575,8 @@ class PolicyIndex:
         new.cluster = cluster
         new._pods, new._keys, new._pos, new._ips = self._pods, self._keys, self._pos, self._ips
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
-        delta = (_Features.of([changed_or_new]).missing_from(self._feats)
-                 if changed_or_new is not None else None)
+        delta = (_Features.of([changed_or_new], self._namespaces_matching)
+                 .missing_from(self._feats) if changed_or_new is not None else None)
         if delta is None:
             new._feats = self._feats
             new._adopt_groups(self)
@@ -556,7 +596,7 @@ class PolicyIndex:
 
     def _adopt_groups(self, old: PolicyIndex) -> None:
         for name in ("groups", "_members", "_gid_of", "_rep", "_nonhost", "_ns_gids",
-                     "_ipsig", "_sel_cache"):
+                     "_block_gids", "_sel_cache", "_peer_cache"):
             setattr(self, name, getattr(old, name))
 
     def _refine_groups(self, old: PolicyIndex, delta: _Features) -> None:
@@ -565,7 +605,13 @@ class PolicyIndex:
         signer = _Signer(delta, self._pods, self._ips)
         members = [list(m) for m in old._members]
         parents: list[int] = []
-        for gid, idx in enumerate(old._members):
+        if delta.named_ports or delta.ip_blocks:
+            candidates = range(len(old._members))
+        else:  # only labels of some namespaces: only their (non-hostNetwork) groups can split
+            candidates = sorted(g for ns in delta.labels
+                                for g in old._ns_gids.get(ns, np.empty(0, np.int32)).tolist())
+        for gid in candidates:
+            idx = old._members[gid]
             if len(idx) == 1:
                 continue
             by_sig: dict[tuple, list[int]] = {}

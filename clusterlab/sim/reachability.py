@@ -158,10 +158,11 @@ class Matrix:
     def count_allowed(self) -> int:
         """Allowed ordered pod pairs (a pod to itself included), over groups."""
         sizes = self._sizes
+        sizes32 = sizes.astype(np.float32)  # exact: row sums stay far below 2**24
         total = 0.0
         for a in range(0, len(sizes), _CHUNK):
-            u = self._unpacked(a, min(a + _CHUNK, len(sizes)))
-            total += float(sizes[a:a + len(u)] @ (u @ sizes))
+            u = self._unpacked(a, min(a + _CHUNK, len(sizes))).astype(np.float32)
+            total += float(sizes[a:a + len(u)] @ (u @ sizes32).astype(np.float64))
         gid = self.index._gid_of
         diag = np.fromiter((self.group_allowed(g, g) for g in range(len(sizes))), dtype=bool,
                            count=len(sizes))
@@ -210,12 +211,12 @@ class Matrix:
         g_ns = np.fromiter((nidx[g.namespace] for g in groups), dtype=np.int64,
                            count=len(groups))
         sizes = self._sizes
-        onehot = np.zeros((len(groups), len(names)))
+        onehot = np.zeros((len(groups), len(names)), dtype=np.float32)
         onehot[np.arange(len(groups)), g_ns] = sizes
         acc = np.zeros((len(names), len(names)))
         for a in range(0, len(groups), _CHUNK):
-            u = self._unpacked(a, min(a + _CHUNK, len(groups)))
-            per_row = u @ onehot  # [rows, ns] allowed destinations per source group
+            u = self._unpacked(a, min(a + _CHUNK, len(groups))).astype(np.float32)
+            per_row = (u @ onehot).astype(np.float64)  # allowed destinations per namespace
             np.add.at(acc, g_ns[a:a + len(u)], per_row * sizes[a:a + len(u), None])
         for g in range(len(groups)):
             if not self.group_allowed(g, g):
@@ -237,7 +238,6 @@ def _extend_cache(cache: _Cache, index: PolicyIndex) -> _Cache:
     """Re-index cached vectors onto a refined partition: a split-off group behaves like its
     parent for every policy that existed before the split."""
     g_old, parents = cache.n_groups, index._parents
-    g_new = len(index.groups)
 
     def ext(v: np.ndarray | None) -> np.ndarray | None:
         if v is None:
@@ -245,10 +245,13 @@ def _extend_cache(cache: _Cache, index: PolicyIndex) -> _Cache:
         u = np.unpackbits(v, count=g_old).astype(bool)
         return _pack(np.concatenate([u, u[parents]]))
 
-    rules = {k: (obj, ext(v)) for k, (obj, v) in cache.rules.items()}
+    def ext_ids(ids: np.ndarray | None) -> np.ndarray | None:
+        return None if ids is None else index._extend_gids(ids)
+
+    rules = {k: (obj, ext_ids(v)) for k, (obj, v) in cache.rules.items()}
     eg = {k: (objs, ext(v)) for k, (objs, v) in cache.eg.items()}
     rp = {k: (objs, ext(v)) for k, (objs, v) in cache.rp.items()}
-    return _Cache(g_new, index.groups, rules, eg, rp, {})
+    return _Cache(len(index.groups), index.groups, rules, eg, rp, {})
 
 
 def _port_vector(index: PolicyIndex, rule: CompiledRule, port: int | str, protocol: str,
@@ -310,130 +313,134 @@ def _named_has(index: PolicyIndex, name: str, protocol: str, number: int,
 
 
 def _peer_targets(index: PolicyIndex, rule: CompiledRule) -> np.ndarray:
-    """Bool per group: the groups a rule's peers admit (as destinations or sources)."""
+    """Group ids a rule's peers admit (as destinations or sources), sorted."""
     n = len(index.groups)
     if not rule.peers:
-        return np.ones(n, dtype=bool)
-    v = np.zeros(n, dtype=bool)
+        return np.arange(n, dtype=np.int32)
+    parts = []
     for p in rule.peers:
         if p.kind == ALL_PODS:
-            v |= index._nonhost
+            parts.append(np.flatnonzero(index._nonhost).astype(np.int32))
         elif p.kind == NAMESPACES:
-            for ns in p.namespaces:
-                gids = index._ns_gids.get(ns)
-                if gids is not None:
-                    v[gids] = True
+            parts += [gids for ns in p.namespaces
+                      if (gids := index._ns_gids.get(ns)) is not None]
         elif p.kind in (PODS, IP_BLOCK):
-            v[p.gids] = True
-    return v
+            parts.append(p.gids)
+    if not parts:
+        return np.empty(0, dtype=np.int32)
+    return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
 
 
 def _rule_vector(index: PolicyIndex, cp: CompiledPolicy, rule: CompiledRule,
                  port: int | str, protocol: str, cache: _Cache) -> np.ndarray | None:
-    """Packed destination vector of one rule: egress `P_r ∧ Q_r`, ingress `Sel ∧ Q_r`;
-    None when it admits nothing."""
+    """Destination group ids one rule admits on this port — egress: its peers (`P_r ∧
+    Q_r`), ingress: the policy's selected pods (`Sel ∧ Q_r`); None when none. Sparse: most
+    rules concern a handful of groups."""
     key = (id(cp.policy), rule.direction, rule.index)
     hit = cache.rules.get(key)
     if hit is not None and hit[0] is cp.policy:
         return hit[1]
     q = _port_vector(index, rule, port, protocol, cache)
-    vec = None
+    ids = None
     if q is not False:
-        if rule.direction == "egress":
-            v = _peer_targets(index, rule)
-        else:
-            v = np.zeros(len(index.groups), dtype=bool)
-            v[cp.selected] = True
+        ids = _peer_targets(index, rule) if rule.direction == "egress" else cp.selected
         if q is not True:
-            v &= q
-        if v.any():
-            vec = _pack(v)
-    cache.rules[key] = (cp.policy, vec)
-    return vec
+            ids = ids[q[ids]]
+        if not len(ids):
+            ids = None
+    cache.rules[key] = (cp.policy, ids)
+    return ids
+
+
+def _union(n: int, parts: list[np.ndarray]) -> np.ndarray:
+    v = np.zeros(n, dtype=bool)
+    for ids in parts:
+        v[ids] = True
+    return _pack(v)
 
 
 def _rows(index: PolicyIndex, port: int | str, protocol: str, cache: _Cache) -> np.ndarray:
     n = len(index.groups)
     width = (n + 7) // 8
-    zeros = np.zeros(width, dtype=np.uint8)
-    ones = _pack(np.ones(n, dtype=bool))
     nonhost = index._nonhost
     compiled = list(index.compiled.values())
 
-    # ---- ingress half
+    # ---- ingress half, seen from the source
     notiso = np.ones(n, dtype=bool)
-    all_vec = zeros.copy()
-    allpods_vec = zeros.copy()
+    all_v = np.zeros(n, dtype=bool)      # S_r of rules without peers
+    allpods_v = np.zeros(n, dtype=bool)  # S_r of rules with a namespaceSelector {} peer
     ns_names = sorted(index._ns_gids)
     ns_pos = {ns: k for k, ns in enumerate(ns_names)}
-    ns_tab = np.zeros((len(ns_names) + 1, width), dtype=np.uint8)  # last row: host groups
+    ns_v = np.zeros((len(ns_names) + 1, n), dtype=bool)  # last row: hostNetwork sources
     pair_rules: list[np.ndarray] = []
     pair_groups: list[np.ndarray] = []
     rule_keys: list[tuple[int, int]] = []
-    rule_vecs: list[np.ndarray] = []
+    rule_ids: list[np.ndarray] = []
     rule_objs: list[Any] = []
     for cp in compiled:
         if not cp.policy.affects_ingress or not len(cp.selected):
             continue
         notiso[cp.selected] = False
         for rule in cp.ingress:
-            vec = _rule_vector(index, cp, rule, port, protocol, cache)
-            if vec is None:
+            ids = _rule_vector(index, cp, rule, port, protocol, cache)
+            if ids is None:
                 continue
             if not rule.peers:
-                all_vec |= vec
+                all_v[ids] = True
                 continue
             rid = -1
             for p in rule.peers:
                 if p.kind == ALL_PODS:
-                    allpods_vec |= vec
+                    allpods_v[ids] = True
                 elif p.kind == NAMESPACES:
-                    for ns in p.namespaces:
-                        k = ns_pos.get(ns)
-                        if k is not None:
-                            ns_tab[k] |= vec
+                    rows = [k for ns in p.namespaces if (k := ns_pos.get(ns)) is not None]
+                    if rows:
+                        ns_v[np.ix_(rows, ids)] = True
                 elif p.kind in (PODS, IP_BLOCK) and len(p.gids):
                     if rid < 0:
                         rid = len(rule_keys)
                         rule_keys.append((id(cp.policy), rule.index))
-                        rule_vecs.append(vec)
+                        rule_ids.append(ids)
                         rule_objs.append(cp.policy)
                     pair_rules.append(np.full(len(p.gids), rid, dtype=np.int64))
                     pair_groups.append(p.gids.astype(np.int64))
     rp_idx = np.zeros(n, dtype=np.int64)
-    rp_rows = [zeros]
+    rp_rows = [np.zeros(width, dtype=np.uint8)]
     if pair_rules:
         rules_arr = np.concatenate(pair_rules)
         groups_arr = np.concatenate(pair_groups)
         order = np.lexsort((rules_arr, groups_arr))
         rules_arr, groups_arr = rules_arr[order], groups_arr[order]
         bounds = np.flatnonzero(np.diff(groups_arr)) + 1
-        starts = np.concatenate([[0], bounds])
-        ends = np.concatenate([bounds, [len(groups_arr)]])
+        starts = np.concatenate([[0], bounds]).tolist()
+        ends = np.concatenate([bounds, [len(groups_arr)]]).tolist()
+        rules_list, groups_list = rules_arr.tolist(), groups_arr.tolist()
         seen: dict[tuple[int, ...], int] = {}
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            rids = tuple(dict.fromkeys(rules_arr[a:b].tolist()))
+        for a, b in zip(starts, ends, strict=True):
+            rids = tuple(dict.fromkeys(rules_list[a:b]))
             row = seen.get(rids)
             if row is None:
                 key = tuple(rule_keys[r] for r in rids)
-                hit = cache.rp.get(key)
                 objs = tuple(rule_objs[r] for r in rids)
+                hit = cache.rp.get(key)
                 if hit is not None and all(x is y for x, y in zip(hit[0], objs, strict=True)):
                     vec = hit[1]
                 else:
-                    vec = np.bitwise_or.reduce(np.stack([rule_vecs[r] for r in rids]), axis=0)
+                    vec = _union(n, [rule_ids[r] for r in rids])
                     cache.rp[key] = (objs, vec)
                 row = seen[rids] = len(rp_rows)
                 rp_rows.append(vec)
-            rp_idx[int(groups_arr[a])] = row
+            rp_idx[groups_list[a]] = row
     rp_tab = np.stack(rp_rows)
-    base = _pack(notiso) | all_vec
+    base = _pack(notiso | all_v)
+    allpods = _pack(allpods_v)
+    ns_tab = np.packbits(ns_v, axis=1)
     g_ns = np.fromiter((ns_pos[g.namespace] if not g.host_network else len(ns_names)
                         for g in index.groups), dtype=np.int64, count=n)
 
-    # ---- egress half
+    # ---- egress half: EG[σ], σ = the policies isolating the source for egress
     eg_idx = np.zeros(n, dtype=np.int64)
-    eg_rows = [ones]
+    eg_rows = [_pack(np.ones(n, dtype=bool))]
     seen_eg: dict[tuple[int, ...], int] = {}
     for g, policies in enumerate(index._eg_of):
         if not policies:
@@ -441,17 +448,14 @@ def _rows(index: PolicyIndex, port: int | str, protocol: str, cache: _Cache) -> 
         key = tuple(id(cp.policy) for cp in policies)
         row = seen_eg.get(key)
         if row is None:
-            hit = cache.eg.get(key)
             objs = tuple(cp.policy for cp in policies)
+            hit = cache.eg.get(key)
             if hit is not None and all(x is y for x, y in zip(hit[0], objs, strict=True)):
                 vec = hit[1]
             else:
-                vec = zeros.copy()
-                for cp in policies:
-                    for rule in cp.egress:
-                        rv = _rule_vector(index, cp, rule, port, protocol, cache)
-                        if rv is not None:
-                            vec |= rv
+                vec = _union(n, [ids for cp in policies for rule in cp.egress
+                                 if (ids := _rule_vector(index, cp, rule, port, protocol,
+                                                         cache)) is not None])
                 cache.eg[key] = (objs, vec)
             row = seen_eg[key] = len(eg_rows)
             eg_rows.append(vec)
@@ -462,8 +466,8 @@ def _rows(index: PolicyIndex, port: int | str, protocol: str, cache: _Cache) -> 
     rows = ns_tab[g_ns]
     rows |= rp_tab[rp_idx]
     rows |= base
-    if allpods_vec.any():
-        rows[nonhost] |= allpods_vec
+    if allpods_v.any():
+        rows[nonhost] |= allpods
     rows &= eg_tab[eg_idx]
     return rows
 
