@@ -447,3 +447,13 @@ def test_random_flows_are_consistent_with_node_tables(text: str, data) -> None:
     assert t.verdict in ("delivered", "dropped", "rejected")
     assert t.reason
     check_consistent(e, t.to_dict())
+
+
+def test_hairpin_is_masqueraded_to_the_bridge_address_svc_15() -> None:
+    e = engine("flannel-vxlan")
+    ip = str(e.cluster.service_by_key["default/web"].cluster_ip)
+    t = next(t for s in range(40)
+             if (t := trace_connect(e, "default/web-1", ip, 80, seed=s)).backend == "default/web-1")
+    assert t.verdict == "delivered" and t.source_ip_at_backend == "10.244.1.1"
+    end = t.reply_hops[-1].packet_in
+    assert (end.src, end.sport, end.dst) == (ip, 80, "10.244.1.3")
