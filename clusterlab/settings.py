@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "clusterlab.core",
     "clusterlab.labs",
     "clusterlab.accounts",
+    "clusterlab.live",
 ]
 
 MIDDLEWARE = [

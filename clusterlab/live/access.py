@@ -9,11 +9,10 @@ WRITE = "write"
 
 
 def level(user: Any, cluster_id: int) -> str | None:
-    """`write`, `read`, or None when the cluster does not exist for this user."""
-    from clusterlab.labs.models import Cluster
-    from clusterlab.labs.permissions import access_level
+    """`write`, `read`, or None when the cluster does not exist for this user (→ 404)."""
+    from clusterlab.labs.permissions import visible_clusters
 
-    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    cluster = visible_clusters(user).filter(pk=cluster_id).first()
     if cluster is None:
         return None
-    return access_level(user, cluster)
+    return WRITE if cluster.can_write else READ

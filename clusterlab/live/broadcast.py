@@ -18,27 +18,41 @@ from clusterlab.live.groups import cluster_group
 
 
 def change_event(cluster: Any, revision: Any) -> dict[str, Any]:
-    """The `cluster.changed` payload: every changed object as the REST API shows it."""
-    from clusterlab.labs.serializers import object_payloads
+    """The `cluster.changed` payload: each changed stored object as the REST API shows it.
+
+    Any change but a move can also change what the engine derives for other objects
+    (allocated IPs, endpoints, pods expanded from a Deployment), so those events carry
+    `refetch: true` and the browser reloads the objects after applying the changes.
+    """
+    from clusterlab.labs.api.clusters import SERIALIZERS
+    from clusterlab.labs.snapshot import get_engine, load_rows, status_of
 
     changes = list(revision.changes or [])
-    keys = [(c["kind"], c.get("namespace", ""), c["name"]) for c in changes
-            if c.get("action") != "deleted"]
-    payloads = object_payloads(cluster, keys)
+    rows = load_rows(cluster.pk)
+    snap = get_engine(cluster).cluster
     out = []
     for c in changes:
+        if c.get("kind") == "ClusterConfig":
+            continue
         key = (c["kind"], c.get("namespace", ""), c["name"])
-        item = {"kind": c["kind"], "namespace": c.get("namespace", ""), "name": c["name"],
+        item = {"kind": c["kind"], "namespace": key[1], "name": key[2],
                 "action": c.get("action", "updated")}
-        if c.get("action") != "deleted" and key in payloads:
-            item["object"] = payloads[key]
+        row = rows.get(key)
+        if item["action"] != "deleted" and row is not None:
+            data = dict(SERIALIZERS[type(row)](row).data)
+            data["status"] = status_of(snap, key)
+            data["stored"] = True
+            item["object"] = data
+            if item["action"] == "moved":
+                item["action"] = "updated"
         out.append(item)
     author = getattr(revision, "author", None)
     return {
         "type": "cluster.changed",
-        "resource_version": cluster.resource_version,
-        "previous_version": getattr(revision, "previous_version", None),
+        "resource_version": revision.number,
+        "previous_version": revision.number - 1,
         "by": getattr(author, "username", None),
+        "refetch": any(c.get("action") != "moved" for c in changes),
         "changes": out,
     }
 
@@ -49,6 +63,4 @@ def broadcast_change(sender: Any, cluster: Any, revision: Any, **kwargs: Any) ->
     if layer is None:
         return
     event = change_event(cluster, revision)
-    if event["previous_version"] is None:
-        event.pop("previous_version")
     async_to_sync(layer.group_send)(cluster_group(cluster.id), event)

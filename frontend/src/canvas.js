@@ -114,6 +114,11 @@ export class Canvas {
     this.cy.on("tap", (e) => {
       if (e.target === this.cy) this.onSelect(null);
     });
+    // Until the user zooms or pans, every render fits the whole cluster in view.
+    this.userViewport = false;
+    this.cy.on("viewport", () => {
+      if (!this.programmatic) this.userViewport = true;
+    });
     this.cy.on("dragfree", "node", (e) => {
       const n = e.target;
       if (n.hasClass("packet")) return;
@@ -124,6 +129,13 @@ export class Canvas {
         this.onMove(t.data("obj"), pos.x, pos.y);
       });
     });
+  }
+
+  fit() {
+    this.programmatic = true;
+    this.cy.fit(undefined, 40);
+    this.programmatic = false;
+    this.userViewport = false;
   }
 
   setTheme(theme) {
@@ -183,8 +195,10 @@ export class Canvas {
       this.cy.add(els);
     });
     for (const id of selected) this.cy.getElementById(id).select();
-    if (viewport) this.cy.viewport(viewport);
+    this.programmatic = true;
+    if (viewport && this.userViewport) this.cy.viewport(viewport);
     else this.cy.fit(undefined, 40);
+    this.programmatic = false;
     this.state = state;
   }
 

@@ -135,7 +135,12 @@ class Editor {
     if (state !== this.state) {
       this.state = state;
       this.render();
-      if (msg.by) this.flash(`${msg.by} changed the cluster (v${msg.resource_version})`);
+      if (msg.by && msg.by !== this.root.dataset.username) this.flash(`${msg.by} changed the cluster (v${msg.resource_version})`);
+    }
+    // Derived objects (allocated IPs, endpoints, pods of a Deployment) may have moved too.
+    if (msg.refetch) {
+      clearTimeout(this.refetchTimer);
+      this.refetchTimer = setTimeout(() => this.load(), 150);
     }
   }
 
@@ -280,7 +285,10 @@ class Editor {
 
   /** After our own write, fetch if the WebSocket event has not arrived yet. */
   async refreshIfBehind() {
-    setTimeout(() => this.load(), 400);
+    const version = this.state.resourceVersion;
+    setTimeout(() => {
+      if (this.state.resourceVersion === version) this.load();
+    }, 600);
   }
 
   // ------------------------------------------------------------------ palette
@@ -418,24 +426,31 @@ class Editor {
     v.style.borderColor = VERDICT[msg.verdict] ?? "";
     this.renderHops();
     this.player = reduce(initialPlayer(buildTimeline(this.trace.hops)), { type: "play" });
+    this.drawn = false;
   }
 
   renderHops() {
-    const rows = this.trace.hops.map((h, i) =>
-      el("tr", { "data-index": i, class: ["drop", "reject", "policy-deny"].includes(h.action) ? "bad" : "", onclick: () => this.dispatch({ type: "seek", index: i }) },
-        el("td", {}, String(h.seq ?? i)),
-        el("td", {}, `${h.place?.kind ?? ""} ${h.place?.node ? h.place.node + " " : ""}${h.place?.name ?? ""}`),
-        el("td", {}, h.action),
-        el("td", { class: "mono" }, `${h.packet_in?.src ?? ""}:${h.packet_in?.sport ?? ""} → ${h.packet_in?.dst ?? ""}:${h.packet_in?.dport ?? ""} ttl ${h.packet_in?.ttl ?? ""}`),
-        el("td", { class: "mono" }, headerChanges(h)),
-        el("td", { class: "mono rule" }, h.rule ?? ""),
-        el("td", {}, h.explain ?? "")));
-    $("#hops").replaceChildren(...rows);
+    const fmt = (p) => (p ? `${p.src ?? "?"}${p.sport ? ":" + p.sport : ""} → ${p.dst ?? "?"}${p.dport ? ":" + p.dport : ""} ${p.proto ?? ""} ttl ${p.ttl ?? "?"}` : "");
+    const rows = this.trace.hops.map((h, i) => {
+      const bad = ["drop", "reject", "policy-deny"].includes(h.action);
+      const place = `${h.place?.node ? h.place.node + " · " : ""}${h.place?.name ?? h.place?.kind ?? ""}`;
+      const change = headerChanges(h);
+      const outer = h.packet_out?.outer;
+      return el("li", { "data-index": i, class: `hop${bad ? " bad" : ""}`, tabindex: 0, onclick: () => this.dispatch({ type: "seek", index: i }) },
+        el("div", { class: "hop-head" }, el("span", { class: "seq" }, String(h.seq ?? i)), el("strong", {}, h.action), el("span", { class: "muted" }, place)),
+        el("div", { class: "mono" }, fmt(h.packet_in)),
+        change ? el("div", { class: "mono change" }, change) : null,
+        outer ? el("div", { class: "mono outer" }, `outer ${outer.src} → ${outer.dst} ${outer.proto}${outer.dport ? " " + outer.dport : ""}${outer.vni !== undefined ? " VNI " + outer.vni : ""} size ${outer.size ?? ""}`) : null,
+        h.rule ? el("div", { class: "mono rule" }, h.rule) : null,
+        h.explain ? el("div", { class: "explain" }, h.explain) : null);
+    });
+    $("#hops").replaceChildren(...rows.map((r) => r));
   }
 
   dispatch(event) {
     if (!this.player) return;
     this.player = reduce(this.player, event);
+    this.drawn = false; // the next animation frame redraws
   }
 
   frame(now) {
@@ -448,7 +463,7 @@ class Editor {
       if (before !== this.player || !this.drawn) {
         const f = frameAt(this.player.timeline, this.player.t);
         this.canvas.drawPacket(f, this.player.timeline.hops);
-        for (const row of document.querySelectorAll("#hops tr")) row.classList.toggle("current", Number(row.dataset.index) === f.index);
+        for (const row of document.querySelectorAll("#hops .hop")) row.classList.toggle("current", Number(row.dataset.index) === f.index);
         $("#play").textContent = this.player.playing ? "Pause" : "Play";
         this.drawn = true;
       }
@@ -465,10 +480,10 @@ class Editor {
     $("#yaml-dryrun").addEventListener("click", () => this.dryRun());
     $("#yaml-apply").addEventListener("click", () => this.applyYaml());
     $("#trace-form").addEventListener("submit", (e) => this.sendTrace(e));
-    $("#play").addEventListener("click", () => { this.drawn = false; this.dispatch({ type: this.player?.playing ? "pause" : "play" }); });
-    $("#step-back").addEventListener("click", () => { this.drawn = false; this.dispatch({ type: "stepBack" }); });
-    $("#step-forward").addEventListener("click", () => { this.drawn = false; this.dispatch({ type: "stepForward" }); });
-    $("#replay").addEventListener("click", () => { this.drawn = false; this.dispatch({ type: "replay" }); });
+    $("#play").addEventListener("click", () => this.dispatch({ type: this.player?.playing ? "pause" : "play" }));
+    $("#step-back").addEventListener("click", () => this.dispatch({ type: "stepBack" }));
+    $("#step-forward").addEventListener("click", () => this.dispatch({ type: "stepForward" }));
+    $("#replay").addEventListener("click", () => this.dispatch({ type: "replay" }));
     const speed = $("#speed");
     speed.replaceChildren(...SPEEDS.map((s) => el("option", { value: s, selected: s === 1 }, `${s}×`)));
     speed.addEventListener("change", () => this.dispatch({ type: "speed", speed: Number(speed.value) }));
@@ -478,7 +493,7 @@ class Editor {
       localStorage.setItem("clusterlab-theme", next);
       this.canvas.setTheme(next);
     });
-    $("#fit").addEventListener("click", () => this.canvas.cy.fit(undefined, 40));
+    $("#fit").addEventListener("click", () => this.canvas.fit());
     $("#png").addEventListener("click", () => {
       const a = el("a", { href: this.canvas.png(), download: `cluster-${this.clusterId}.png` });
       a.click();

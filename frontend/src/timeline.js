@@ -50,9 +50,10 @@ export function frameAt(timeline, t) {
   let lo = 0;
   let hi = hops.length - 1;
   while (lo < hi) {
-    // last start <= clamped
+    // last hop that started strictly before t: a boundary belongs to the hop it ends,
+    // so seeking hop i shows hop i finished (its output packet), not hop i+1 unstarted.
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= clamped) lo = mid;
+    if (starts[mid] < clamped) lo = mid;
     else hi = mid - 1;
   }
   const progress = Math.min(1, (clamped - starts[lo]) / durations[lo]);
@@ -122,8 +123,9 @@ function hopEnds(timeline) {
 
 /** A one-line header summary: what changed between a hop's input and output packet. */
 export function headerChanges(hop) {
-  const a = hop.packet_in ?? {};
-  const b = hop.packet_out ?? {};
+  if (!hop.packet_in || !hop.packet_out) return "";
+  const a = hop.packet_in;
+  const b = hop.packet_out;
   const out = [];
   for (const key of ["src", "sport", "dst", "dport", "ttl"]) {
     if (a[key] !== b[key] && b[key] !== undefined) out.push(`${key} ${a[key]} → ${b[key]}`);

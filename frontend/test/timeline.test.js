@@ -24,8 +24,10 @@ test("frameAt finds the playing hop and shows the inner and outer packet", () =>
   const encap = frameAt(tl, 1700 - 1);
   assert.equal(encap.index, 2);
   assert.equal(encap.outer, null, "before the hop finishes the packet is not yet wrapped");
-  const wrapped = frameAt(tl, 1700 + 0); // start of deliver hop
-  assert.equal(wrapped.index, 3);
+  const wrapped = frameAt(tl, 1700); // the encapsulate hop just finished
+  assert.equal(wrapped.index, 2);
+  assert.equal(wrapped.outer.vni, 1, "a finished encapsulate hop shows the outer header");
+  assert.equal(frameAt(tl, 1701).index, 3);
   assert.equal(frameAt(tl, 99999).done, true);
 });
 

@@ -1,0 +1,210 @@
+"""The cluster WebSocket: who may connect, what a bad message gets, what viewers see."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from clusterlab.labs.changes import create_cluster
+from clusterlab.labs.models import ClusterShare
+from clusterlab.routing import websocket_urlpatterns
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+DEMO = """
+apiVersion: v1
+kind: Node
+metadata: {name: node-1, labels: {node-role.kubernetes.io/control-plane: ""}}
+status: {addresses: [{type: InternalIP, address: 192.168.56.10}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-2}
+status: {addresses: [{type: InternalIP, address: 192.168.56.11}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: default, labels: {app: client}}
+spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default, labels: {app: web}}
+spec:
+  nodeName: node-2
+  containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
+"""
+
+
+def application():
+    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+
+@pytest.fixture
+def users(db):
+    model = get_user_model()
+    return {name: model.objects.create_user(name, password="pw-" + name * 3)
+            for name in ("alice", "bob", "carol")}
+
+
+@pytest.fixture
+def cluster(users):
+    from clusterlab.labs.apply import apply, parse_text
+
+    c = create_cluster(users["alice"], name="lab")
+    apply(c, users["alice"], parse_text(DEMO))
+    c.refresh_from_db()
+    return c
+
+
+def session_headers(user) -> list[tuple[bytes, bytes]]:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"].value
+    return [(b"origin", b"http://testserver"), (b"host", b"testserver"),
+            (b"cookie", f"sessionid={cookie}".encode())]
+
+
+async def connect(user, cluster_id, origin=b"http://testserver"):
+    headers = await sync_to_async(session_headers)(user) if user else [(b"host", b"testserver")]
+    headers = [(k, origin if k == b"origin" else v) for k, v in headers]
+    if user is None:
+        headers.append((b"origin", origin))
+    comm = WebsocketCommunicator(application(), f"/ws/clusters/{cluster_id}/", headers=headers)
+    connected, _ = await comm.connect()
+    return comm, connected
+
+
+async def receive_until(comm, msg_type, timeout=5):
+    while True:
+        msg = await comm.receive_json_from(timeout=timeout)
+        if msg["type"] == msg_type:
+            return msg
+
+
+async def test_owner_connects_and_sees_presence(users, cluster):
+    comm, ok = await connect(users["alice"], cluster.id)
+    assert ok
+    welcome = await comm.receive_json_from()
+    assert welcome == {"type": "welcome", "cluster": cluster.id, "can_write": True, "you": "alice"}
+    presence = await receive_until(comm, "presence")
+    assert [v["username"] for v in presence["viewers"]] == ["alice"]
+    await comm.disconnect()
+
+
+async def test_stranger_gets_not_found_and_the_socket_closes(users, cluster):
+    comm, ok = await connect(users["bob"], cluster.id)
+    assert ok  # accepted so the reason can be sent, then closed
+    assert await comm.receive_json_from() == {"type": "error", "error": "cluster not found"}
+    closed = await comm.receive_output()
+    assert closed == {"type": "websocket.close", "code": 4404}
+
+
+async def test_unknown_cluster_id_looks_the_same_as_a_foreign_one(users, cluster):
+    comm, _ = await connect(users["bob"], cluster.id + 999)
+    assert await comm.receive_json_from() == {"type": "error", "error": "cluster not found"}
+
+
+async def test_anonymous_is_refused(users, cluster):
+    comm, _ = await connect(None, cluster.id)
+    assert (await comm.receive_json_from())["error"] == "log in to watch this cluster"
+    assert (await comm.receive_output())["code"] == 4401
+
+
+async def test_foreign_origin_is_refused_before_anything_else(users, cluster):
+    _comm, ok = await connect(users["alice"], cluster.id, origin=b"http://evil.example")
+    assert not ok
+
+
+async def test_shared_read_only_viewer_may_watch(users, cluster):
+    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
+    comm, _ok = await connect(users["carol"], cluster.id)
+    assert (await comm.receive_json_from())["can_write"] is False
+    await comm.disconnect()
+
+
+async def test_malformed_messages_get_an_error_and_the_socket_stays(users, cluster):
+    comm, _ = await connect(users["alice"], cluster.id)
+    await receive_until(comm, "presence")
+    await comm.send_to(text_data="{not json")
+    assert (await receive_until(comm, "error"))["error"] == "messages must be JSON objects"
+    await comm.send_json_to({"type": "teleport"})
+    err = await receive_until(comm, "error")
+    assert err["field"] == "type" and "Unsupported value" in err["error"]
+    await comm.send_json_to({"type": "trace", "source": "default/client", "target": "web"})
+    err = await receive_until(comm, "error")
+    assert err["field"] == "port"
+    await comm.send_json_to({"type": "trace", "source": "default/nope", "target": "web",
+                             "port": 80})
+    err = await receive_until(comm, "error")
+    assert err["field"] == "from" and "not found" in err["error"]
+    await comm.send_json_to({"type": "subscribe"})
+    assert (await receive_until(comm, "presence"))["viewers"]
+    await comm.disconnect()
+
+
+async def test_a_trace_reaches_every_viewer_with_all_hops(users, cluster):
+    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
+    alice, _ = await connect(users["alice"], cluster.id)
+    carol, _ = await connect(users["carol"], cluster.id)
+    await receive_until(alice, "presence")
+    await receive_until(carol, "presence")
+    await alice.send_json_to({"type": "trace", "source": "default/client", "target": "web",
+                              "port": 80, "protocol": "TCP", "id": "t1"})
+    for comm in (alice, carol):
+        started = await receive_until(comm, "trace.started", timeout=20)
+        assert started["by"] == "alice"
+        hops = [await receive_until(comm, "trace.hop") for _ in range(started["hop_count"])]
+        finished = await receive_until(comm, "trace.finished")
+        assert finished["trace_id"] == started["trace_id"]
+        assert finished["verdict"] == "delivered"
+        assert finished["backend"] == "default/web"
+        assert [h["at_ms"] for h in hops] == sorted(h["at_ms"] for h in hops)
+    await alice.disconnect()
+    await carol.disconnect()
+
+
+async def test_rest_write_is_broadcast_as_cluster_changed(users, cluster):
+    comm, _ = await connect(users["alice"], cluster.id)
+    await receive_until(comm, "presence")
+
+    def write():
+        from clusterlab.labs.apply import apply, parse_text
+
+        apply(cluster, users["alice"], parse_text(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"))
+
+    await sync_to_async(write)()
+    event = await receive_until(comm, "cluster.changed")
+    assert event["resource_version"] == cluster.resource_version + 1
+    assert event["by"] == "alice"
+    change = next(c for c in event["changes"] if c["kind"] == "Namespace")
+    assert change["name"] == "shop" and change["action"] == "created"
+    await comm.disconnect()
+
+
+async def test_presence_follows_joins_and_leaves(users, cluster):
+    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
+    alice, _ = await connect(users["alice"], cluster.id)
+    await receive_until(alice, "presence")
+    carol, _ = await connect(users["carol"], cluster.id)
+    joined = await receive_until(alice, "presence")
+    assert sorted(v["username"] for v in joined["viewers"]) == ["alice", "carol"]
+    await carol.disconnect()
+    left = await receive_until(alice, "presence")
+    assert [v["username"] for v in left["viewers"]] == ["alice"]
+    await alice.disconnect()
+    await asyncio.sleep(0)
