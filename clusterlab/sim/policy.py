@@ -428,14 +428,7 @@ class PolicyIndex:
             if not g.host_network:
                 ns_gids.setdefault(g.namespace, []).append(g.id)
         self._ns_gids = {ns: np.asarray(v, dtype=np.int32) for ns, v in ns_gids.items()}
-        in_block: list[list[int]] = [[] for _ in self._feats.ip_blocks]
-        for gid, idx in enumerate(members):
-            ip = self._ips[idx[0]]
-            if ip is not None:
-                for j, block in enumerate(self._feats.ip_blocks):
-                    if block.contains(ip):
-                        in_block[j].append(gid)
-        self._block_gids = [np.asarray(v, dtype=np.int32) for v in in_block]
+        self._block_gids = self._block_members(self._feats.ip_blocks)
         self._sel_cache: dict[tuple[str | None, LabelSelector], np.ndarray] = {}
         self._peer_cache: dict[tuple, tuple[np.ndarray, frozenset[int]]] = {}
 
@@ -583,8 +576,10 @@ class PolicyIndex:
             compiled = dict(self._compiled)
         else:
             new._feats = self._feats.merged(delta)
-            new._refine_groups(self, delta)
-            compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
+            if new._refine_groups(self, delta):
+                compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
+            else:
+                compiled = dict(self._compiled)
         if removed_key is not None:
             compiled.pop(removed_key, None)
         if changed_or_new is not None:
@@ -599,7 +594,7 @@ class PolicyIndex:
                      "_block_gids", "_sel_cache", "_peer_cache"):
             setattr(self, name, getattr(old, name))
 
-    def _refine_groups(self, old: PolicyIndex, delta: _Features) -> None:
+    def _refine_groups(self, old: PolicyIndex, delta: _Features) -> bool:
         """Split old groups by the new features; split-off parts get new ids at the end,
         so every old group id keeps meaning a subset of what it meant before."""
         signer = _Signer(delta, self._pods, self._ips)
@@ -624,10 +619,25 @@ class PolicyIndex:
             for part in parts[1:]:
                 members.append(part)
                 parents.append(gid)
+        if not parents:  # nothing split: keep the very same groups (matrices update cheaply)
+            self._adopt_groups(old)
+            self._block_gids = old._block_gids + self._block_members(
+                self._feats.ip_blocks[len(old._block_gids):])
+            return False
         self._set_groups(members)
         self._parents = np.asarray(parents, dtype=np.int32)
         self._n_old_groups = len(old._members)
         self._refined_from = old.groups
+        return True
+
+    def _block_members(self, blocks: Iterable[IPBlock]) -> list[np.ndarray]:
+        """Per ipBlock, the groups whose address it contains (pod IPs too, Calico-style)."""
+        out = []
+        for block in blocks:
+            out.append(np.asarray([gid for gid, idx in enumerate(self._members)
+                                   if (ip := self._ips[idx[0]]) is not None
+                                   and block.contains(ip)], dtype=np.int32))
+        return out
 
     def _extend_gids(self, gids: np.ndarray) -> np.ndarray:
         parents = self._parents
@@ -737,9 +747,11 @@ class PolicyIndex:
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
         delta = _Features({}, frozenset({(name, protocol)}), ())
         new._feats = self._feats.merged(delta)
-        new._refine_groups(self, delta)
-        new._compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
-        new._index_selection()
+        if new._refine_groups(self, delta):
+            new._compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
+            new._index_selection()
+        else:
+            new._compiled, new._ing_of, new._eg_of = self._compiled, self._ing_of, self._eg_of
         return new
 
     # ------------------------------------------------------------------ verdicts

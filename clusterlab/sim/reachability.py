@@ -17,8 +17,9 @@ How a row is made — computed *as a row*, never by transposing a column-built a
   peers (`ALL`), `namespaceSelector: {}` (`ALLPODS`), namespace-wide peers (`NS[ns]`),
   and pod-level/ipBlock peers (`RP[π]`, π = the set of such rules admitting s).
 
-Per-rule vectors, `EG` and `RP` entries are cached by policy object identity, so after
-one policy is edited `Matrix.update` recomputes only what mentions that policy and
+The ingress side is kept as counts and per-namespace / per-group rule sets (`_State`), so
+after one policy is edited `Matrix.update` removes that policy's old contributions, adds
+the new ones, recomputes only the namespace rows, π and σ signatures it touched, and
 re-assembles the rows with a few vectorised gathers.
 
 Exceptions applied pod by pod (network-policies page): a pod always reaches itself, and
@@ -27,7 +28,8 @@ a pod and a hostNetwork pod on the same node (its node's IP) always reach each o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -53,53 +55,47 @@ def _pack(v: np.ndarray) -> np.ndarray:
     return np.packbits(v)
 
 
-@dataclass
-class _Cache:
-    """Vectors reusable across matrices of the same port/protocol and group partition."""
-
-    n_groups: int
-    groups: tuple[PodGroup, ...]
-    rules: dict[tuple[int, str, int], tuple[Any, np.ndarray]] = field(default_factory=dict)
-    eg: dict[tuple[int, ...], tuple[tuple[Any, ...], np.ndarray]] = field(default_factory=dict)
-    rp: dict[tuple[tuple[int, int], ...], tuple[tuple[Any, ...], np.ndarray]] = field(
-        default_factory=dict)
-    named: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
-
-
 class Matrix:
     """Reachability of every pod pair for one destination port and protocol."""
 
     def __init__(self, index: PolicyIndex, port: int | str, protocol: str,
-                 rows: np.ndarray, cache: _Cache):
+                 rows: np.ndarray, state: _State):
         self.index = index
         self.port = port
         self.protocol = protocol
         self.rows = rows  # uint8 [n_groups, ceil(n_groups/8)], bit (s, d) = allowed
-        self._cache = cache
+        self._state = state
 
     # ------------------------------------------------------------------ building
 
     @classmethod
     def compute(cls, index: PolicyIndex, port: int | str, protocol: str = "TCP") -> Matrix:
         index = index.for_port(port, protocol)
-        cache = _Cache(len(index.groups), index.groups)
-        return cls(index, port, protocol, _rows(index, port, protocol, cache), cache)
+        state = _State(index, port, protocol)
+        for cp in index.compiled.values():
+            state.add(cp)
+        return cls(index, port, protocol, state.finish(), state)
 
     def update(self, new_index: PolicyIndex) -> Matrix:
-        """The matrix for `new_index` (usually `index.with_policy(...)`), recomputing only
-        the vectors of policies that changed; falls back to `compute` otherwise."""
+        """The matrix for `new_index` (usually `index.with_policy(...)`): only the edited
+        policies' contributions are recomputed when the pod groups are unchanged, otherwise
+        (the edit made groups split) it is computed afresh. This matrix stays valid."""
         if new_index is self.index:
             return self
-        cache = self._cache
-        if new_index.groups is cache.groups:
-            new_cache = _Cache(cache.n_groups, cache.groups, dict(cache.rules), dict(cache.eg),
-                               dict(cache.rp), cache.named)
-        elif getattr(new_index, "_refined_from", None) is cache.groups:
-            new_cache = _extend_cache(cache, new_index)
-        else:
+        if new_index.groups is not self.index.groups:
             return Matrix.compute(new_index, self.port, self.protocol)
-        rows = _rows(new_index, self.port, self.protocol, new_cache)
-        return Matrix(new_index, self.port, self.protocol, rows, new_cache)
+        state = self._state.fork()
+        old, new = self.index.compiled, new_index.compiled
+        for key in old.keys() | new.keys():
+            before, after = old.get(key), new.get(key)
+            if before is after:
+                continue
+            if before is not None:
+                state.add(before, -1)
+            if after is not None:
+                state.add(after)
+        state.index = new_index
+        return Matrix(new_index, self.port, self.protocol, state.finish(), state)
 
     # ------------------------------------------------------------------ queries
 
@@ -138,39 +134,58 @@ class Matrix:
         return a.host_network != b.host_network and a.node_name is not None \
             and a.node_name == b.node_name
 
-    def _exception_pairs(self) -> Iterator[tuple[int, int]]:
-        """Pod position pairs (i ≠ j) allowed whatever the policies say: hostNetwork pod ↔
-        other pods on its node."""
-        pods = self.index._pods
-        pos = self.index._pos
+    @cached_property
+    def _exceptions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pod position pairs (i ≠ j) allowed whatever the policies say: a hostNetwork pod
+        (its node's IP) ↔ the other pods on its node."""
+        pods, pos = self.index._pods, self.index._pos
+        src: list[int] = []
+        dst: list[int] = []
         for h, pod in enumerate(pods):
             if not pod.host_network or pod.node_name is None:
                 continue
             for other in self.index.cluster.pods_by_node.get(pod.node_name, ()):
                 if not other.host_network:
-                    j = pos[other.key]
-                    yield h, j
-                    yield j, h
+                    j = pos[f"{other.namespace}/{other.name}"]
+                    src += (h, j)
+                    dst += (j, h)
+        return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+
+    def _exception_pairs(self) -> Iterator[tuple[int, int]]:
+        yield from zip(*(a.tolist() for a in self._exceptions), strict=True)
+
+    def _group_bits(self, gs: np.ndarray, gd: np.ndarray) -> np.ndarray:
+        """Vectorised `group_allowed` for arrays of group ids."""
+        return (self.rows[gs, gd >> 3] >> (7 - (gd & 7)).astype(np.uint8)) & 1 == 1
+
+    def _corrections(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs whose group bit is 0 but which are allowed: (source positions, dest
+        positions), self pairs included."""
+        gid = self.index._gid_of.astype(np.int64)
+        every = np.arange(len(gid))
+        i, j = self._exceptions
+        i, j = np.concatenate([every, i]), np.concatenate([every, j])
+        missing = ~self._group_bits(gid[i], gid[j])
+        return i[missing], j[missing]
 
     def _unpacked(self, a: int, b: int) -> np.ndarray:
         return np.unpackbits(self.rows[a:b], axis=1, count=len(self.groups))
 
     def count_allowed(self) -> int:
-        """Allowed ordered pod pairs (a pod to itself included), over groups."""
+        """Allowed ordered pod pairs (a pod to itself included), without unpacking: a
+        (byte position, byte value) → weight table turns each packed row into its sum."""
         sizes = self._sizes
-        sizes32 = sizes.astype(np.float32)  # exact: row sums stay far below 2**24
+        width = self.rows.shape[1]
+        padded = np.zeros(width * 8)
+        padded[:len(sizes)] = sizes
+        bits = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(np.float64)
+        table = padded.reshape(width, 8) @ bits.T  # [byte position, byte value]
+        cols = np.arange(width)[None, :]
         total = 0.0
-        for a in range(0, len(sizes), _CHUNK):
-            u = self._unpacked(a, min(a + _CHUNK, len(sizes))).astype(np.float32)
-            total += float(sizes[a:a + len(u)] @ (u @ sizes32).astype(np.float64))
-        gid = self.index._gid_of
-        diag = np.fromiter((self.group_allowed(g, g) for g in range(len(sizes))), dtype=bool,
-                           count=len(sizes))
-        total += float(sizes[~diag].sum())  # pods reach themselves whatever the policies say
-        for i, j in self._exception_pairs():
-            if not self.group_allowed(int(gid[i]), int(gid[j])):
-                total += 1
-        return round(total)
+        for a in range(0, len(sizes), 512):
+            chunk = self.rows[a:a + 512]
+            total += float(sizes[a:a + len(chunk)] @ table[cols, chunk].sum(axis=1))
+        return round(total) + len(self._corrections()[0])
 
     def to_dense(self) -> np.ndarray:
         """Bool [pod, pod] in `pod_keys` order — for small clusters only."""
@@ -179,13 +194,12 @@ class Matrix:
             raise ValueError(f"{n} pods: use groups/rows (a dense matrix would need {n * n} B)")
         gid = self.index._gid_of
         dense = self._unpacked(0, len(self.groups)).astype(bool)[np.ix_(gid, gid)]
-        np.fill_diagonal(dense, True)
-        for i, j in self._exception_pairs():
-            dense[i, j] = True
+        i, j = self._corrections()
+        dense[i, j] = True
         return dense
 
     def to_packed(self) -> np.ndarray:
-        """Bit-packed [pod, ceil(pods/8)] rows in `pod_keys` order (1.25 MB per 1k×10k):
+        """Bit-packed [pod, ceil(pods/8)] rows in `pod_keys` order (12.5 MB at 10k pods):
         the full pod-level matrix, built one source group at a time."""
         index = self.index
         gid = index._gid_of
@@ -197,10 +211,8 @@ class Matrix:
             packed = np.packbits(u[:, gid], axis=1)
             for k in range(len(u)):
                 out[index._members[a + k]] = packed[k]
-        idx = np.arange(n)
-        out[idx, idx >> 3] |= (128 >> (idx & 7)).astype(np.uint8)
-        for i, j in self._exception_pairs():
-            out[i, j >> 3] |= np.uint8(128 >> (j & 7))
+        i, j = self._corrections()
+        np.bitwise_or.at(out, (i, j >> 3), (128 >> (j & 7)).astype(np.uint8))
         return out
 
     def namespace_summary(self) -> dict[tuple[str, str], tuple[int, int]]:
@@ -211,51 +223,28 @@ class Matrix:
         g_ns = np.fromiter((nidx[g.namespace] for g in groups), dtype=np.int64,
                            count=len(groups))
         sizes = self._sizes
-        onehot = np.zeros((len(groups), len(names)), dtype=np.float32)
-        onehot[np.arange(len(groups)), g_ns] = sizes
+        order = np.argsort(g_ns, kind="stable")  # columns grouped by namespace
+        starts = np.flatnonzero(np.r_[True, np.diff(g_ns[order]) != 0])
+        weights = sizes[order].astype(np.float32)
         acc = np.zeros((len(names), len(names)))
-        for a in range(0, len(groups), _CHUNK):
-            u = self._unpacked(a, min(a + _CHUNK, len(groups))).astype(np.float32)
-            per_row = (u @ onehot).astype(np.float64)  # allowed destinations per namespace
-            np.add.at(acc, g_ns[a:a + len(u)], per_row * sizes[a:a + len(u), None])
-        for g in range(len(groups)):
-            if not self.group_allowed(g, g):
-                acc[g_ns[g], g_ns[g]] += sizes[g]
+        for a in range(0, len(groups), 512):
+            u = self._unpacked(a, min(a + 512, len(groups)))[:, order] * weights
+            per_ns = np.add.reduceat(u, starts, axis=1).astype(np.float64)
+            np.add.at(acc, g_ns[a:a + len(u)], per_ns * sizes[a:a + len(u), None])
         gid = self.index._gid_of
-        for i, j in self._exception_pairs():
-            if not self.group_allowed(int(gid[i]), int(gid[j])):
-                acc[g_ns[gid[i]], g_ns[gid[j]]] += 1
-        per_ns = np.zeros(len(names))
-        np.add.at(per_ns, g_ns, sizes)
-        return {(a, b): (round(acc[i, j]), round(per_ns[i] * per_ns[j]))
-                for i, a in enumerate(names) for j, b in enumerate(names)}
+        i, j = self._corrections()
+        np.add.at(acc, (g_ns[gid[i]], g_ns[gid[j]]), 1)
+        per_ns_pods = np.zeros(len(names))
+        np.add.at(per_ns_pods, g_ns, sizes)
+        return {(a, b): (round(acc[x, y]), round(per_ns_pods[x] * per_ns_pods[y]))
+                for x, a in enumerate(names) for y, b in enumerate(names)}
 
 
 # --------------------------------------------------------------------------- computing
 
 
-def _extend_cache(cache: _Cache, index: PolicyIndex) -> _Cache:
-    """Re-index cached vectors onto a refined partition: a split-off group behaves like its
-    parent for every policy that existed before the split."""
-    g_old, parents = cache.n_groups, index._parents
-
-    def ext(v: np.ndarray | None) -> np.ndarray | None:
-        if v is None:
-            return None
-        u = np.unpackbits(v, count=g_old).astype(bool)
-        return _pack(np.concatenate([u, u[parents]]))
-
-    def ext_ids(ids: np.ndarray | None) -> np.ndarray | None:
-        return None if ids is None else index._extend_gids(ids)
-
-    rules = {k: (obj, ext_ids(v)) for k, (obj, v) in cache.rules.items()}
-    eg = {k: (objs, ext(v)) for k, (objs, v) in cache.eg.items()}
-    rp = {k: (objs, ext(v)) for k, (objs, v) in cache.rp.items()}
-    return _Cache(len(index.groups), index.groups, rules, eg, rp, {})
-
-
 def _port_vector(index: PolicyIndex, rule: CompiledRule, port: int | str, protocol: str,
-                 cache: _Cache) -> bool | np.ndarray:
+                 cache: dict[tuple[str, str, int], np.ndarray]) -> bool | np.ndarray:
     """Does the rule's `ports` admit the traffic, per destination group (or everywhere)?"""
     if not rule.ports:
         return True
@@ -286,29 +275,30 @@ def _port_vector(index: PolicyIndex, rule: CompiledRule, port: int | str, protoc
     return False if vec is None else vec
 
 
-def _resolved(index: PolicyIndex, name: str, protocol: str, cache: _Cache) -> np.ndarray:
+def _resolved(index: PolicyIndex, name: str, protocol: str,
+              cache: dict[tuple[str, str, int], np.ndarray]) -> np.ndarray:
     """Per group, the number the traffic's named port resolves to (first match, SVC-4)."""
     key = (name, protocol, -1)
-    hit = cache.named.get(key)
+    hit = cache.get(key)
     if hit is None:
         hit = np.fromiter((pod.find_port(name, protocol) or 0 for pod in index._rep),
                           dtype=np.int64, count=len(index._rep))
-        cache.named[key] = hit
+        cache[key] = hit
     return hit
 
 
 def _named_has(index: PolicyIndex, name: str, protocol: str, number: int,
-               cache: _Cache) -> np.ndarray:
+               cache: dict[tuple[str, str, int], np.ndarray]) -> np.ndarray:
     """Per group: a non-hostNetwork pod declaring `name`/protocol as container port `number`."""
     key = (name, protocol, number)
-    hit = cache.named.get(key)
+    hit = cache.get(key)
     if hit is None:
         from clusterlab.sim.policy import _named_numbers
 
         hit = np.fromiter(((not pod.host_network) and number in
                            _named_numbers(pod, name, protocol) for pod in index._rep),
                           dtype=bool, count=len(index._rep))
-        cache.named[key] = hit
+        cache[key] = hit
     return hit
 
 
@@ -331,145 +321,184 @@ def _peer_targets(index: PolicyIndex, rule: CompiledRule) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
 
 
-def _rule_vector(index: PolicyIndex, cp: CompiledPolicy, rule: CompiledRule,
-                 port: int | str, protocol: str, cache: _Cache) -> np.ndarray | None:
-    """Destination group ids one rule admits on this port — egress: its peers (`P_r ∧
-    Q_r`), ingress: the policy's selected pods (`Sel ∧ Q_r`); None when none. Sparse: most
-    rules concern a handful of groups."""
-    key = (id(cp.policy), rule.direction, rule.index)
-    hit = cache.rules.get(key)
-    if hit is not None and hit[0] is cp.policy:
-        return hit[1]
-    q = _port_vector(index, rule, port, protocol, cache)
-    ids = None
-    if q is not False:
-        ids = _peer_targets(index, rule) if rule.direction == "egress" else cp.selected
-        if q is not True:
-            ids = ids[q[ids]]
-        if not len(ids):
-            ids = None
-    cache.rules[key] = (cp.policy, ids)
-    return ids
-
-
-def _union(n: int, parts: list[np.ndarray]) -> np.ndarray:
+def _union(n: int, parts: Iterable[np.ndarray]) -> np.ndarray:
     v = np.zeros(n, dtype=bool)
     for ids in parts:
         v[ids] = True
     return _pack(v)
 
 
-def _rows(index: PolicyIndex, port: int | str, protocol: str, cache: _Cache) -> np.ndarray:
-    n = len(index.groups)
-    width = (n + 7) // 8
-    nonhost = index._nonhost
-    compiled = list(index.compiled.values())
+class _Table:
+    """Append-only packed rows with a dict from signature to row (grows by doubling)."""
 
-    # ---- ingress half, seen from the source
-    notiso = np.ones(n, dtype=bool)
-    all_v = np.zeros(n, dtype=bool)      # S_r of rules without peers
-    allpods_v = np.zeros(n, dtype=bool)  # S_r of rules with a namespaceSelector {} peer
-    ns_names = sorted(index._ns_gids)
-    ns_pos = {ns: k for k, ns in enumerate(ns_names)}
-    ns_v = np.zeros((len(ns_names) + 1, n), dtype=bool)  # last row: hostNetwork sources
-    pair_rules: list[np.ndarray] = []
-    pair_groups: list[np.ndarray] = []
-    rule_keys: list[tuple[int, int]] = []
-    rule_ids: list[np.ndarray] = []
-    rule_objs: list[Any] = []
-    for cp in compiled:
+    def __init__(self, width: int, first: np.ndarray):
+        self.rows = np.zeros((16, width), dtype=np.uint8)
+        self.rows[0] = first
+        self.count = 1
+        self.index: dict[Any, int] = {}
+        self.shared = False
+
+    def fork(self) -> _Table:
+        new = copy.copy(self)
+        new.shared = self.shared = True
+        return new
+
+    def row(self, sig: Any, make: Callable[[], np.ndarray]) -> int:
+        k = self.index.get(sig)
+        if k is None:
+            if self.shared:  # another state appends to the same array: copy on first write
+                self.rows, self.index, self.shared = self.rows.copy(), dict(self.index), False
+            if self.count == len(self.rows):
+                self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
+            self.rows[self.count] = make()
+            k = self.index[sig] = self.count
+            self.count += 1
+        return k
+
+
+class _State:
+    """Everything a matrix is assembled from, kept so that one policy can be taken out
+    and put back in (see the module docstring for the row formula)."""
+
+    def __init__(self, index: PolicyIndex, port: int | str, protocol: str):
+        n = len(index.groups)
+        self.index, self.port, self.protocol, self.n = index, port, protocol, n
+        self.width = width = (n + 7) // 8
+        self.named: dict[tuple[str, str, int], np.ndarray] = {}
+        self.rule_ids: dict[CompiledRule, np.ndarray | None] = {}
+        self.sel_count = np.zeros(n, dtype=np.int32)      # ingress policies selecting d
+        self.all_count = np.zeros(n, dtype=np.int32)      # peerless rules admitting → d
+        self.allpods_count = np.zeros(n, dtype=np.int32)  # `namespaceSelector: {}` rules
+        self.ns_names = sorted(index._ns_gids)
+        self.ns_pos = {ns: k for k, ns in enumerate(self.ns_names)}
+        self.ns_members: list[dict[tuple[CompiledRule, int], np.ndarray]] = [
+            {} for _ in range(len(self.ns_names) + 1)]  # last row: hostNetwork sources
+        self.ns_tab = np.zeros((len(self.ns_names) + 1, width), dtype=np.uint8)
+        self.pi: list[dict[tuple[CompiledRule, int], np.ndarray] | None] = [None] * n
+        self.rp = _Table(width, np.zeros(width, dtype=np.uint8))
+        self.rp.index[frozenset()] = 0
+        self.rp_idx = np.zeros(n, dtype=np.int64)
+        self.eg = _Table(width, _pack(np.ones(n, dtype=bool)))
+        self.eg.index[()] = 0
+        self.eg_idx = np.zeros(n, dtype=np.int64)
+        self.g_ns = np.fromiter((self.ns_pos[g.namespace] if not g.host_network
+                                 else len(self.ns_names) for g in index.groups),
+                                dtype=np.int64, count=n)
+        self.dirty_ns: set[int] = set()
+        self.dirty_pi: set[int] = set()
+        self.dirty_eg: set[int] = set()
+        self.own_ns: set[int] | None = None  # copy-on-write after fork(); None = all owned
+        self.own_pi: set[int] | None = None
+
+    def fork(self) -> _State:
+        """A copy to update while this one keeps describing its matrix (copy-on-write for
+        the rule sets and tables; caches keyed by compiled rules are shared)."""
+        new = copy.copy(self)
+        for name in ("sel_count", "all_count", "allpods_count", "ns_tab", "rp_idx", "eg_idx"):
+            setattr(new, name, getattr(self, name).copy())
+        new.ns_members, new.pi = list(self.ns_members), list(self.pi)
+        new.own_ns, new.own_pi = set(), set()
+        new.rp, new.eg = self.rp.fork(), self.eg.fork()
+        new.dirty_ns, new.dirty_pi, new.dirty_eg = set(), set(), set()
+        return new
+
+    def _ns_dict(self, k: int) -> dict:
+        if self.own_ns is not None and k not in self.own_ns:
+            self.ns_members[k] = dict(self.ns_members[k])
+            self.own_ns.add(k)
+        return self.ns_members[k]
+
+    def _pi_dict(self, g: int) -> dict:
+        d = self.pi[g]
+        if d is None:
+            d = self.pi[g] = {}
+            if self.own_pi is not None:
+                self.own_pi.add(g)
+        elif self.own_pi is not None and g not in self.own_pi:
+            d = self.pi[g] = dict(d)
+            self.own_pi.add(g)
+        return d
+
+    def ids(self, cp: CompiledPolicy, rule: CompiledRule) -> np.ndarray | None:
+        """Destination groups one rule admits on this port — egress: its peers (`P_r ∧
+        Q_r`), ingress: the policy's selected pods (`Sel ∧ Q_r`); None when none. Sparse:
+        most rules concern a handful of groups."""
+        if rule in self.rule_ids:
+            return self.rule_ids[rule]
+        q = _port_vector(self.index, rule, self.port, self.protocol, self.named)
+        ids = None
+        if q is not False:
+            ids = _peer_targets(self.index, rule) if rule.direction == "egress" \
+                else cp.selected
+            if q is not True:
+                ids = ids[q[ids]]
+            if not len(ids):
+                ids = None
+        self.rule_ids[rule] = ids
+        return ids
+
+    def add(self, cp: CompiledPolicy, sign: int = 1) -> None:
+        """Add (sign 1) or take out (sign -1) one policy's contributions."""
+        if cp.policy.affects_egress:
+            self.dirty_eg.update(cp.selected.tolist())
         if not cp.policy.affects_ingress or not len(cp.selected):
-            continue
-        notiso[cp.selected] = False
+            return
+        self.sel_count[cp.selected] += sign
         for rule in cp.ingress:
-            ids = _rule_vector(index, cp, rule, port, protocol, cache)
+            ids = self.ids(cp, rule)
             if ids is None:
                 continue
             if not rule.peers:
-                all_v[ids] = True
-                continue
-            rid = -1
+                self.all_count[ids] += sign
             for p in rule.peers:
+                key = (rule, p.index)
                 if p.kind == ALL_PODS:
-                    allpods_v[ids] = True
+                    self.allpods_count[ids] += sign
                 elif p.kind == NAMESPACES:
-                    rows = [k for ns in p.namespaces if (k := ns_pos.get(ns)) is not None]
-                    if rows:
-                        ns_v[np.ix_(rows, ids)] = True
-                elif p.kind in (PODS, IP_BLOCK) and len(p.gids):
-                    if rid < 0:
-                        rid = len(rule_keys)
-                        rule_keys.append((id(cp.policy), rule.index))
-                        rule_ids.append(ids)
-                        rule_objs.append(cp.policy)
-                    pair_rules.append(np.full(len(p.gids), rid, dtype=np.int64))
-                    pair_groups.append(p.gids.astype(np.int64))
-    rp_idx = np.zeros(n, dtype=np.int64)
-    rp_rows = [np.zeros(width, dtype=np.uint8)]
-    if pair_rules:
-        rules_arr = np.concatenate(pair_rules)
-        groups_arr = np.concatenate(pair_groups)
-        order = np.lexsort((rules_arr, groups_arr))
-        rules_arr, groups_arr = rules_arr[order], groups_arr[order]
-        bounds = np.flatnonzero(np.diff(groups_arr)) + 1
-        starts = np.concatenate([[0], bounds]).tolist()
-        ends = np.concatenate([bounds, [len(groups_arr)]]).tolist()
-        rules_list, groups_list = rules_arr.tolist(), groups_arr.tolist()
-        seen: dict[tuple[int, ...], int] = {}
-        for a, b in zip(starts, ends, strict=True):
-            rids = tuple(dict.fromkeys(rules_list[a:b]))
-            row = seen.get(rids)
-            if row is None:
-                key = tuple(rule_keys[r] for r in rids)
-                objs = tuple(rule_objs[r] for r in rids)
-                hit = cache.rp.get(key)
-                if hit is not None and all(x is y for x, y in zip(hit[0], objs, strict=True)):
-                    vec = hit[1]
-                else:
-                    vec = _union(n, [rule_ids[r] for r in rids])
-                    cache.rp[key] = (objs, vec)
-                row = seen[rids] = len(rp_rows)
-                rp_rows.append(vec)
-            rp_idx[groups_list[a]] = row
-    rp_tab = np.stack(rp_rows)
-    base = _pack(notiso | all_v)
-    allpods = _pack(allpods_v)
-    ns_tab = np.packbits(ns_v, axis=1)
-    g_ns = np.fromiter((ns_pos[g.namespace] if not g.host_network else len(ns_names)
-                        for g in index.groups), dtype=np.int64, count=n)
+                    for ns in p.namespaces:
+                        k = self.ns_pos.get(ns)
+                        if k is not None:
+                            _put(self._ns_dict(k), key, ids, sign)
+                            self.dirty_ns.add(k)
+                elif p.kind in (PODS, IP_BLOCK):
+                    gids = p.gids.tolist()
+                    for g in gids:
+                        _put(self._pi_dict(g), key, ids, sign)
+                    self.dirty_pi.update(gids)
 
-    # ---- egress half: EG[σ], σ = the policies isolating the source for egress
-    eg_idx = np.zeros(n, dtype=np.int64)
-    eg_rows = [_pack(np.ones(n, dtype=bool))]
-    seen_eg: dict[tuple[int, ...], int] = {}
-    for g, policies in enumerate(index._eg_of):
-        if not policies:
-            continue
-        key = tuple(id(cp.policy) for cp in policies)
-        row = seen_eg.get(key)
-        if row is None:
-            objs = tuple(cp.policy for cp in policies)
-            hit = cache.eg.get(key)
-            if hit is not None and all(x is y for x, y in zip(hit[0], objs, strict=True)):
-                vec = hit[1]
-            else:
-                vec = _union(n, [ids for cp in policies for rule in cp.egress
-                                 if (ids := _rule_vector(index, cp, rule, port, protocol,
-                                                         cache)) is not None])
-                cache.eg[key] = (objs, vec)
-            row = seen_eg[key] = len(eg_rows)
-            eg_rows.append(vec)
-        eg_idx[g] = row
-    eg_tab = np.stack(eg_rows)
+    def finish(self) -> np.ndarray:
+        """Recompute what the added/removed policies touched and assemble the rows:
+        `EG[σ(s)] & (NOTISO | ALL | ALLPODS·pod(s) | NS[ns(s)] | RP[π(s)])`."""
+        n = self.n
+        for k in self.dirty_ns:
+            self.ns_tab[k] = _union(n, self.ns_members[k].values())
+        for g in self.dirty_pi:
+            members = self.pi[g] or {}
+            self.rp_idx[g] = self.rp.row(frozenset(members),
+                                         lambda m=members: _union(n, m.values()))
+        eg_of = self.index._eg_of
+        for g in self.dirty_eg:
+            sigma = eg_of[g]
+            self.eg_idx[g] = self.eg.row(sigma, lambda s=sigma: _union(n, (
+                ids for cp in s for rule in cp.egress
+                if (ids := self.ids(cp, rule)) is not None)))
+        self.dirty_ns, self.dirty_pi, self.dirty_eg = set(), set(), set()
+        base = _pack((self.sel_count == 0) | (self.all_count > 0))
+        rows = self.ns_tab[self.g_ns]
+        rows |= self.rp.rows[self.rp_idx]
+        rows |= base
+        allpods = self.allpods_count > 0
+        if allpods.any():
+            rows[self.index._nonhost] |= _pack(allpods)
+        rows &= self.eg.rows[self.eg_idx]
+        return rows
 
-    # ---- assemble rows: EG[σ(s)] & (base | ALLPODS·pod(s) | NS[ns(s)] | RP[π(s)])
-    rows = ns_tab[g_ns]
-    rows |= rp_tab[rp_idx]
-    rows |= base
-    if allpods_v.any():
-        rows[nonhost] |= allpods
-    rows &= eg_tab[eg_idx]
-    return rows
+
+def _put(d: dict, key: Any, ids: np.ndarray, sign: int) -> None:
+    if sign > 0:
+        d[key] = ids
+    else:
+        d.pop(key, None)
 
 
 # --------------------------------------------------------------------------- diff
