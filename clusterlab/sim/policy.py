@@ -431,6 +431,7 @@ class PolicyIndex:
         self._block_gids = self._block_members(self._feats.ip_blocks)
         self._sel_cache: dict[tuple[str | None, LabelSelector], np.ndarray] = {}
         self._peer_cache: dict[tuple, tuple[np.ndarray, frozenset[int]]] = {}
+        self._port_cache: dict[tuple, np.ndarray] = {}  # reachability's per-group port vectors
 
     def _init_namespaces(self) -> None:
         labels = {ns.name: ns.labels for ns in self.cluster.namespaces}
@@ -591,7 +592,7 @@ class PolicyIndex:
 
     def _adopt_groups(self, old: PolicyIndex) -> None:
         for name in ("groups", "_members", "_gid_of", "_rep", "_nonhost", "_ns_gids",
-                     "_block_gids", "_sel_cache", "_peer_cache"):
+                     "_block_gids", "_sel_cache", "_peer_cache", "_port_cache"):
             setattr(self, name, getattr(old, name))
 
     def _refine_groups(self, old: PolicyIndex, delta: _Features) -> bool:
@@ -626,38 +627,68 @@ class PolicyIndex:
             return False
         self._set_groups(members)
         self._parents = np.asarray(parents, dtype=np.int32)
-        self._n_old_groups = len(old._members)
+        self._n_old_groups = n_old = len(old._members)
+        self._is_parent = np.zeros(n_old, dtype=bool)
+        self._is_parent[self._parents] = True
+        self._children: dict[int, list[int]] = {}
+        for k, parent in enumerate(parents):
+            self._children.setdefault(parent, []).append(n_old + k)
         self._refined_from = old.groups
         return True
 
     def _block_members(self, blocks: Iterable[IPBlock]) -> list[np.ndarray]:
         """Per ipBlock, the groups whose address it contains (pod IPs too, Calico-style)."""
+        blocks = tuple(blocks)
+        if not blocks:
+            return []
+        ips = [self._ips[idx[0]] for idx in self._members]
+        addr = np.fromiter((int(ip) if ip is not None else 0 for ip in ips), dtype=np.uint32,
+                           count=len(ips))
+        has = np.fromiter((ip is not None for ip in ips), dtype=bool, count=len(ips))
         out = []
         for block in blocks:
-            out.append(np.asarray([gid for gid, idx in enumerate(self._members)
-                                   if (ip := self._ips[idx[0]]) is not None
-                                   and block.contains(ip)], dtype=np.int32))
+            m = has & _in_net(addr, block.cidr)
+            for exc in block.except_:
+                m &= ~_in_net(addr, exc)
+            out.append(np.flatnonzero(m).astype(np.int32))
         return out
 
     def _extend_gids(self, gids: np.ndarray) -> np.ndarray:
+        """Old group ids → the same set on the refined partition (children follow parents)."""
         parents = self._parents
         if parents is None or not len(parents) or not len(gids):
             return gids
-        added = np.nonzero(np.isin(parents, gids))[0] + self._n_old_groups
-        return np.concatenate([gids, added.astype(np.int32)]) if len(added) else gids
+        hit = gids[self._is_parent[gids]]
+        if not len(hit):
+            return gids
+        added = [c for p in hit.tolist() for c in self._children[p]]
+        return np.concatenate([gids, np.asarray(added, dtype=np.int32)])
 
     def _extend_compiled(self, cp: CompiledPolicy) -> CompiledPolicy:
+        """The compiled policy on the refined groups; the same object when nothing of it
+        involves a split group."""
         def peer(p: CompiledPeer) -> CompiledPeer:
             if p.gids is None:
                 return p
             gids = self._extend_gids(p.gids)
+            if gids is p.gids:
+                return p
             return replace(p, gids=gids, gidset=frozenset(gids.tolist()))
 
         def rules(rs: tuple[CompiledRule, ...]) -> tuple[CompiledRule, ...]:
-            return tuple(replace(r, peers=tuple(peer(p) for p in r.peers)) for r in rs)
+            out = []
+            for r in rs:
+                peers = tuple(peer(p) for p in r.peers)
+                same = all(a is b for a, b in zip(peers, r.peers, strict=True))
+                out.append(r if same else replace(r, peers=peers))
+            return tuple(out)
 
-        return CompiledPolicy(cp.policy, self._extend_gids(cp.selected), rules(cp.ingress),
-                              rules(cp.egress))
+        selected = self._extend_gids(cp.selected)
+        ingress, egress = rules(cp.ingress), rules(cp.egress)
+        if selected is cp.selected and all(a is b for a, b in zip(
+                ingress + egress, cp.ingress + cp.egress, strict=True)):
+            return cp
+        return CompiledPolicy(cp.policy, selected, ingress, egress)
 
     def _update_selection(self, old: PolicyIndex, changed: NetworkPolicy | None,
                           removed_key: str | None) -> None:

@@ -293,11 +293,27 @@ def _named_has(index: PolicyIndex, name: str, protocol: str, number: int,
     key = (name, protocol, number)
     hit = cache.get(key)
     if hit is None:
-        from clusterlab.sim.policy import _named_numbers
+        numbers = _declared(index, name, protocol, cache)
+        hit = np.fromiter((number in ns for ns in numbers), dtype=bool, count=len(numbers))
+        cache[key] = hit
+    return hit
 
-        hit = np.fromiter(((not pod.host_network) and number in
-                           _named_numbers(pod, name, protocol) for pod in index._rep),
-                          dtype=bool, count=len(index._rep))
+
+def _declared(index: PolicyIndex, name: str, protocol: str, cache: dict) -> list:
+    """Per group, the container port numbers named `name`/protocol (none for hostNetwork)."""
+    key = ("declared", name, protocol)
+    hit = cache.get(key)
+    if hit is None:
+        seen: dict[int, tuple[Any, tuple[int, ...]]] = {}
+        hit = []
+        for pod in index._rep:
+            containers = pod.containers
+            memo = seen.get(id(containers))
+            if memo is None or memo[0] is not containers:
+                memo = seen[id(containers)] = (containers, tuple(
+                    p.container_port for c in containers for p in c.ports
+                    if p.name == name and p.protocol == protocol))
+            hit.append(() if pod.host_network else memo[1])
         cache[key] = hit
     return hit
 
@@ -364,7 +380,7 @@ class _State:
         n = len(index.groups)
         self.index, self.port, self.protocol, self.n = index, port, protocol, n
         self.width = width = (n + 7) // 8
-        self.named: dict[tuple[str, str, int], np.ndarray] = {}
+        self.named = index._port_cache  # per-group port facts, shared by the partition
         self.rule_ids: dict[CompiledRule, np.ndarray | None] = {}
         self.sel_count = np.zeros(n, dtype=np.int32)      # ingress policies selecting d
         self.all_count = np.zeros(n, dtype=np.int32)      # peerless rules admitting → d
