@@ -430,3 +430,30 @@ def test_to_dense_refuses_huge_clusters(monkeypatch):
     monkeypatch.setattr(reachability, "DENSE_LIMIT", 3)
     with pytest.raises(ValueError, match="5 pods"):
         m.to_dense()
+
+
+def test_an_edit_that_splits_a_group_keeps_older_policies_right():
+    clients = [_pod(f"edge/client-{i}", f"10.244.1.{20 + i}", app="client",
+                    role="canary" if i == 0 else "stable") for i in range(4)]
+    from_clients = NetworkPolicy("shop", "db", LabelSelector.of({"app": "db"}), ("Ingress",),
+                                 ingress=(NetworkPolicyRule((NetworkPolicyPeer(
+                                     LabelSelector.of({"app": "client"}),
+                                     LabelSelector.of({NS_NAME: "edge"})),)),))
+    c = _cluster(WEB + DB + clients, [from_clients])
+    idx = PolicyIndex.build(c)
+    m = idx.matrix(8080, "TCP")
+    assert len({idx.group_of(p.key) for p in clients}) == 1
+    canary_out = NetworkPolicy("edge", "canary-egress", LabelSelector.of({"role": "canary"}),
+                               ("Egress",), egress=(NetworkPolicyRule(ports=(
+                                   NetworkPolicyPort("TCP", 5432),)),))
+    idx2 = idx.with_policy(canary_out)
+    assert len({idx2.group_of(p.key) for p in clients}) == 2  # the canary split off
+    m2 = m.update(idx2)
+    assert (m2.to_dense() == dense_by_oracle(idx2.cluster, 8080, "TCP")).all()
+    assert not m2.allowed("edge/client-0", "shop/db-0") and m2.allowed("edge/client-1",
+                                                                          "shop/db-0")
+    assert idx2.verdict(clients[0], DB[0], 5432, "TCP").allowed  # older policy still admits
+    assert idx2.verdict(clients[1], DB[0], 8080, "TCP").allowed
+    # on 8080 the canary now reaches nothing but itself
+    assert sorted(diff(m, m2).cut) == sorted(("edge/client-0", k) for k in m.pod_keys
+                                             if k != "edge/client-0")
