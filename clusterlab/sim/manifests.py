@@ -25,6 +25,9 @@ Choices worth knowing:
 
 from __future__ import annotations
 
+import functools
+import gc
+import hashlib
 import heapq
 import json
 import uuid
@@ -312,6 +315,8 @@ class _Bad(Exception):
 
 
 def _map(value: Any, path: str) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the ABC isinstance cost
+        return value
     if value is None:
         return {}
     if isinstance(value, Mapping):
@@ -320,6 +325,8 @@ def _map(value: Any, path: str) -> Mapping[str, Any]:
 
 
 def _seq(value: Any, path: str) -> list[Any]:
+    if type(value) is list:
+        return value
     if value is None:
         return []
     if isinstance(value, list):
@@ -355,7 +362,69 @@ def _string_map(value: Any, path: str) -> Mapping[str, str]:
     items = _map(value, path)
     if not items:
         return EMPTY_LABELS
-    return MappingProxyType({str(k): "" if v is None else str(v) for k, v in items.items()})
+    copy = dict(items)  # a snapshot: the caller's dict may change later
+    for k, v in copy.items():
+        if type(k) is not str or type(v) is not str:
+            return MappingProxyType({str(k): "" if v is None else str(v)
+                                     for k, v in items.items()})
+    return MappingProxyType(copy)
+
+
+def _join(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
+
+
+# Field getters: read `m[key]` and check its JSON type, building the error path only when
+# there is an error (formatting a path for every field read was a third of the load time).
+
+
+def _get_text(m: Mapping[str, Any], key: str, parent: str, default: str = "") -> str:
+    value = m.get(key)
+    if type(value) is str:
+        return value
+    return default if value is None else _text(value, _join(parent, key))
+
+
+def _get_int(m: Mapping[str, Any], key: str, parent: str, default: int | None = None) -> Any:
+    value = m.get(key)
+    if type(value) is int:
+        return value
+    return default if value is None else _number(value, _join(parent, key))
+
+
+def _get_bool(m: Mapping[str, Any], key: str, parent: str, default: bool = False) -> bool:
+    value = m.get(key)
+    if type(value) is bool:
+        return value
+    return default if value is None else _flag(value, _join(parent, key))
+
+
+def _get_map(m: Mapping[str, Any], key: str, parent: str) -> Mapping[str, Any]:
+    value = m.get(key)
+    if type(value) is dict:
+        return value
+    return _map(value, _join(parent, key))
+
+
+def _get_list(m: Mapping[str, Any], key: str, parent: str) -> list[Any]:
+    value = m.get(key)
+    if type(value) is list:
+        return value
+    return _seq(value, _join(parent, key))
+
+
+def _get_labels(m: Mapping[str, Any], key: str, parent: str) -> Mapping[str, str]:
+    value = m.get(key)
+    if not value:
+        return EMPTY_LABELS
+    if type(value) is dict:
+        copy = dict(value)  # a snapshot: the caller's dict may change later
+        for k, v in copy.items():
+            if type(k) is not str or type(v) is not str:
+                break
+        else:
+            return MappingProxyType(copy)
+    return _string_map(value, _join(parent, key))
 
 
 def _sloppy_ip(value: str) -> Any:
@@ -391,13 +460,19 @@ def _first_ipv4(values: Iterable[Any], path: str) -> IPv4Address | None:
     return None
 
 
-def _cidr(value: Any, path: str) -> IPv4Network:
-    text = _text(value, path)
+@functools.lru_cache(maxsize=4096)
+def _parse_cidr(text: str) -> Any:
+    """Networks repeat a lot in policies (10.0.0.0/8 …); ip_network is slow, so cache."""
     try:
-        net = ip_network(text, strict=False)
+        return ip_network(text, strict=False)
     except ValueError:
         module = _validation()
-        net = module.parse_cidr_sloppy(text) if module is not None else None
+        return module.parse_cidr_sloppy(text) if module is not None else None
+
+
+def _cidr(value: Any, path: str) -> IPv4Network:
+    text = _text(value, path)
+    net = _parse_cidr(text)
     if net is None:
         raise _Bad(FieldError(path, INVALID, text, _CIDR_MSG))
     if not isinstance(net, IPv4Network):
@@ -408,15 +483,13 @@ def _cidr(value: Any, path: str) -> IPv4Network:
 def _selector(value: Any, path: str) -> LabelSelector:
     sel = _map(value, path)
     exprs = []
-    for i, expr in enumerate(_seq(sel.get("matchExpressions"), f"{path}.matchExpressions")):
+    for i, expr in enumerate(_get_list(sel, "matchExpressions", path)):
         epath = f"{path}.matchExpressions[{i}]"
         expr = _map(expr, epath)
         exprs.append(LabelSelectorRequirement(
-            _text(expr.get("key"), f"{epath}.key"),
-            _text(expr.get("operator"), f"{epath}.operator"),
-            tuple(str(v) for v in _seq(expr.get("values"), f"{epath}.values"))))
-    return LabelSelector.of(_string_map(sel.get("matchLabels"), f"{path}.matchLabels"),
-                            tuple(exprs))
+            _get_text(expr, "key", epath), _get_text(expr, "operator", epath),
+            tuple(str(v) for v in _get_list(expr, "values", epath))))
+    return LabelSelector.of(_get_labels(sel, "matchLabels", path), tuple(exprs))
 
 
 _validation_module: Any = None
@@ -447,10 +520,10 @@ class _Doc:
     kind: str
     name: str
     namespace: str
+    ref: ObjectRef = field(init=False)
 
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(self.kind, self.name, self.namespace, self.source)
+    def __post_init__(self) -> None:
+        self.ref = ObjectRef(self.kind, self.name, self.namespace, self.source)
 
 
 Taint = tuple[str, str, str]              # key, value, effect
@@ -538,20 +611,18 @@ def _owner(meta: Mapping[str, Any]) -> str:
 
 def _containers(spec: Mapping[str, Any], path: str) -> tuple[Container, ...]:
     out = []
-    for i, c in enumerate(_seq(spec.get("containers"), f"{path}.containers")):
+    for i, c in enumerate(_get_list(spec, "containers", path)):
         cpath = f"{path}.containers[{i}]"
         c = _map(c, cpath)
         ports = []
-        for j, p in enumerate(_seq(c.get("ports"), f"{cpath}.ports")):
+        for j, p in enumerate(_get_list(c, "ports", cpath)):
             ppath = f"{cpath}.ports[{j}]"
             p = _map(p, ppath)
             ports.append(ContainerPort(
-                _number(p.get("containerPort"), f"{ppath}.containerPort", 0) or 0,
-                _text(p.get("protocol"), f"{ppath}.protocol") or "TCP",
-                _text(p.get("name"), f"{ppath}.name"),
-                _number(p.get("hostPort"), f"{ppath}.hostPort", 0) or 0))
-        out.append(Container(_text(c.get("name"), f"{cpath}.name"),
-                             _text(c.get("image"), f"{cpath}.image"), tuple(ports)))
+                _get_int(p, "containerPort", ppath, 0), _get_text(p, "protocol", ppath) or "TCP",
+                _get_text(p, "name", ppath), _get_int(p, "hostPort", ppath, 0)))
+        out.append(Container(_get_text(c, "name", cpath), _get_text(c, "image", cpath),
+                             tuple(ports)))
     return tuple(out)
 
 
@@ -573,7 +644,7 @@ def _dns_config(spec: Mapping[str, Any], path: str) -> PodDNSConfig | None:
 
 def _tolerations(spec: Mapping[str, Any], path: str) -> tuple[Toleration, ...]:
     out = []
-    for i, t in enumerate(_seq(spec.get("tolerations"), f"{path}.tolerations")):
+    for i, t in enumerate(_get_list(spec, "tolerations", path)):
         t = _map(t, f"{path}.tolerations[{i}]")
         out.append((str(t.get("key") or ""), str(t.get("operator") or "Equal"),
                     str(t.get("value") or ""), str(t.get("effect") or "")))
@@ -583,28 +654,27 @@ def _tolerations(spec: Mapping[str, Any], path: str) -> tuple[Toleration, ...]:
 def _pod_spec_fields(spec: Mapping[str, Any], path: str) -> dict[str, Any]:
     return {
         "containers": _containers(spec, path),
-        "host_network": _flag(spec.get("hostNetwork"), f"{path}.hostNetwork"),
-        "hostname": _text(spec.get("hostname"), f"{path}.hostname"),
-        "subdomain": _text(spec.get("subdomain"), f"{path}.subdomain"),
-        "dns_policy": _text(spec.get("dnsPolicy"), f"{path}.dnsPolicy") or "ClusterFirst",
+        "host_network": _get_bool(spec, "hostNetwork", path),
+        "hostname": _get_text(spec, "hostname", path),
+        "subdomain": _get_text(spec, "subdomain", path),
+        "dns_policy": _get_text(spec, "dnsPolicy", path) or "ClusterFirst",
         "dns_config": _dns_config(spec, path),
-        "node_name": _text(spec.get("nodeName"), f"{path}.nodeName") or None,
-        "tolerations": _tolerations(spec, path),
-        "node_selector": tuple(sorted(
-            _string_map(spec.get("nodeSelector"), f"{path}.nodeSelector").items())),
+        "node_name": _get_text(spec, "nodeName", path) or None,
+        "tolerations": _tolerations(spec, path) if "tolerations" in spec else (),
+        "node_selector": tuple(sorted(_get_labels(spec, "nodeSelector", path).items())),
     }
 
 
 def _pod(doc: _Doc) -> _PodDraft:
     obj = doc.obj
-    meta = _map(obj.get("metadata"), "metadata")
-    spec = _map(obj.get("spec"), "spec")
-    status = _map(obj.get("status"), "status")
+    meta = _get_map(obj, "metadata", "")
+    spec = _get_map(obj, "spec", "")
+    status = _get_map(obj, "status", "")
     ip = None
     ready = True
     phase = "Running"
     if status:
-        phase = _text(status.get("phase"), "status.phase") or "Running"
+        phase = _get_text(status, "phase", "status") or "Running"
         ips = [_map(p, f"status.podIPs[{i}]").get("ip")
                for i, p in enumerate(_seq(status.get("podIPs"), "status.podIPs"))]
         if ips:
@@ -615,9 +685,10 @@ def _pod(doc: _Doc) -> _PodDraft:
         ready = cond if cond is not None else phase == "Running"
     return _PodDraft(
         seq=doc.seq, ref=doc.ref, namespace=doc.namespace, name=doc.name,
-        labels=_string_map(meta.get("labels"), "metadata.labels"),
-        annotations=_string_map(meta.get("annotations"), "metadata.annotations"),
-        owner=_owner(meta), terminating=meta.get("deletionTimestamp") is not None,
+        labels=_get_labels(meta, "labels", "metadata"),
+        annotations=_get_labels(meta, "annotations", "metadata"),
+        owner=_owner(meta) if "ownerReferences" in meta else "",
+        terminating=meta.get("deletionTimestamp") is not None,
         ip=ip, ip_given=ip is not None, phase=phase, ready=ready,
         **_pod_spec_fields(spec, "spec"))
 
@@ -693,15 +764,15 @@ def _namespace(doc: _Doc) -> Namespace:
 
 def _service(doc: _Doc) -> _ServiceDraft:
     obj = doc.obj
-    meta = _map(obj.get("metadata"), "metadata")
-    spec = _map(obj.get("spec"), "spec")
-    status = _map(obj.get("status"), "status")
-    svc_type = _text(spec.get("type"), "spec.type") or "ClusterIP"
+    meta = _get_map(obj, "metadata", "")
+    spec = _get_map(obj, "spec", "")
+    status = _get_map(obj, "status", "")
+    svc_type = _get_text(spec, "type", "spec") or "ClusterIP"
     ports = []
-    for i, p in enumerate(_seq(spec.get("ports"), "spec.ports")):
+    for i, p in enumerate(_get_list(spec, "ports", "spec")):
         path = f"spec.ports[{i}]"
         p = _map(p, path)
-        port = _number(p.get("port"), f"{path}.port", 0) or 0
+        port = _get_int(p, "port", path, 0)
         target = p.get("targetPort")
         if target is None or target == 0 or target == "":
             target = port  # SVC-1 default: targetPort = port
@@ -709,14 +780,12 @@ def _service(doc: _Doc) -> _ServiceDraft:
             raise _Bad(FieldError(f"{path}.targetPort", INVALID, target,
                                   "expected integer or string"))
         ports.append(ServicePort(
-            port, _text(p.get("protocol"), f"{path}.protocol") or "TCP",
-            _text(p.get("name"), f"{path}.name"), target,
-            _number(p.get("nodePort"), f"{path}.nodePort") or None,
-            _text(p.get("appProtocol"), f"{path}.appProtocol")))
+            port, _get_text(p, "protocol", path) or "TCP", _get_text(p, "name", path), target,
+            _get_int(p, "nodePort", path) or None, _get_text(p, "appProtocol", path)))
     cluster_ip = None
     headless = False
-    given = _text(spec.get("clusterIP"), "spec.clusterIP")
-    ips = _seq(spec.get("clusterIPs"), "spec.clusterIPs")
+    given = _get_text(spec, "clusterIP", "spec")
+    ips = _get_list(spec, "clusterIPs", "spec")
     if svc_type != "ExternalName":
         if given == "None" or (not given and ips and ips[0] == "None"):
             headless = True
@@ -724,18 +793,20 @@ def _service(doc: _Doc) -> _ServiceDraft:
             cluster_ip = _first_ipv4(ips, "spec.clusterIPs")
         elif given:
             cluster_ip = _ip(given, "spec.clusterIP")
-    affinity = _text(spec.get("sessionAffinity"), "spec.sessionAffinity") or "None"
-    timeout = _number(_map(_map(spec.get("sessionAffinityConfig"), "spec.sessionAffinityConfig")
-                           .get("clientIP"), "spec.sessionAffinityConfig.clientIP")
-                      .get("timeoutSeconds"),
-                      "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800) or 10800
-    etp = _text(spec.get("externalTrafficPolicy"), "spec.externalTrafficPolicy")
+    affinity = _get_text(spec, "sessionAffinity", "spec") or "None"
+    timeout = 10800
+    if "sessionAffinityConfig" in spec:
+        client = _get_map(_get_map(spec, "sessionAffinityConfig", "spec"), "clientIP",
+                          "spec.sessionAffinityConfig")
+        timeout = _get_int(client, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP",
+                           10800) or 10800
+    etp = _get_text(spec, "externalTrafficPolicy", "spec")
     if not etp and svc_type in ("NodePort", "LoadBalancer"):
         etp = "Cluster"
     ingress: list[str] = []
     ip_mode = ""
-    lb = _map(status.get("loadBalancer"), "status.loadBalancer")
-    for i, entry in enumerate(_seq(lb.get("ingress"), "status.loadBalancer.ingress")):
+    lb = _get_map(status, "loadBalancer", "status")
+    for i, entry in enumerate(_get_list(lb, "ingress", "status.loadBalancer")):
         epath = f"status.loadBalancer.ingress[{i}]"
         entry = _map(entry, epath)
         if entry.get("ip"):
@@ -743,31 +814,27 @@ def _service(doc: _Doc) -> _ServiceDraft:
             ip_mode = ip_mode or _text(entry.get("ipMode"), f"{epath}.ipMode")
         elif entry.get("hostname"):
             ingress.append(_text(entry.get("hostname"), f"{epath}.hostname"))
-    selector = _string_map(spec.get("selector"), "spec.selector")
+    selector = _get_labels(spec, "selector", "spec")
     service = Service(
         namespace=doc.namespace, name=doc.name, type=svc_type,
         selector=selector or None,  # an empty selector is no selector (VAL-4)
         ports=tuple(ports), cluster_ip=cluster_ip, headless=headless,
-        labels=_string_map(meta.get("labels"), "metadata.labels"),
-        annotations=_string_map(meta.get("annotations"), "metadata.annotations"),
-        external_ips=tuple(
-            _ip(v, f"spec.externalIPs[{i}]")
-            for i, v in enumerate(_seq(spec.get("externalIPs"), "spec.externalIPs"))),
+        labels=_get_labels(meta, "labels", "metadata"),
+        annotations=_get_labels(meta, "annotations", "metadata"),
+        external_ips=tuple(_ip(v, f"spec.externalIPs[{i}]")
+                           for i, v in enumerate(_get_list(spec, "externalIPs", "spec"))),
         load_balancer_ingress=tuple(ingress), load_balancer_ip_mode=ip_mode or "VIP",
         load_balancer_source_ranges=tuple(
-            _cidr(v, f"spec.loadBalancerSourceRanges[{i}]") for i, v in
-            enumerate(_seq(spec.get("loadBalancerSourceRanges"), "spec.loadBalancerSourceRanges"))),
-        allocate_load_balancer_node_ports=_flag(spec.get("allocateLoadBalancerNodePorts"),
-                                                "spec.allocateLoadBalancerNodePorts", True),
-        external_name=_text(spec.get("externalName"), "spec.externalName"),
+            _cidr(v, f"spec.loadBalancerSourceRanges[{i}]")
+            for i, v in enumerate(_get_list(spec, "loadBalancerSourceRanges", "spec"))),
+        allocate_load_balancer_node_ports=_get_bool(spec, "allocateLoadBalancerNodePorts",
+                                                    "spec", True),
+        external_name=_get_text(spec, "externalName", "spec"),
         session_affinity=affinity, session_affinity_timeout=timeout,
         external_traffic_policy=etp,
-        internal_traffic_policy=_text(spec.get("internalTrafficPolicy"),
-                                      "spec.internalTrafficPolicy") or "Cluster",
-        health_check_node_port=_number(spec.get("healthCheckNodePort"),
-                                       "spec.healthCheckNodePort") or None,
-        publish_not_ready_addresses=_flag(spec.get("publishNotReadyAddresses"),
-                                          "spec.publishNotReadyAddresses"))
+        internal_traffic_policy=_get_text(spec, "internalTrafficPolicy", "spec") or "Cluster",
+        health_check_node_port=_get_int(spec, "healthCheckNodePort", "spec") or None,
+        publish_not_ready_addresses=_get_bool(spec, "publishNotReadyAddresses", "spec"))
     needs_ip = cluster_ip is None and not headless and svc_type != "ExternalName"
     return _ServiceDraft(doc.seq, doc.ref, service, needs_ip)
 
@@ -811,7 +878,7 @@ def _policy_rules(rules: list[Any], path: str, peers_key: str) -> tuple[NetworkP
         rpath = f"{path}[{i}]"
         rule = _map(rule, rpath)
         peers = []
-        for j, peer in enumerate(_seq(rule.get(peers_key), f"{rpath}.{peers_key}")):
+        for j, peer in enumerate(_get_list(rule, peers_key, rpath)):
             ppath = f"{rpath}.{peers_key}[{j}]"
             peer = _map(peer, ppath)
             block = None
@@ -828,7 +895,7 @@ def _policy_rules(rules: list[Any], path: str, peers_key: str) -> tuple[NetworkP
                 if peer.get("namespaceSelector") is not None else None,
                 block))
         ports = []
-        for j, port in enumerate(_seq(rule.get("ports"), f"{rpath}.ports")):
+        for j, port in enumerate(_get_list(rule, "ports", rpath)):
             ppath = f"{rpath}.ports[{j}]"
             port = _map(port, ppath)
             number = port.get("port")
@@ -836,27 +903,26 @@ def _policy_rules(rules: list[Any], path: str, peers_key: str) -> tuple[NetworkP
                                        or not isinstance(number, int | str)):
                 raise _Bad(FieldError(f"{ppath}.port", INVALID, number,
                                       "expected integer or string"))
-            ports.append(NetworkPolicyPort(
-                _text(port.get("protocol"), f"{ppath}.protocol") or "TCP", number,
-                _number(port.get("endPort"), f"{ppath}.endPort")))
+            ports.append(NetworkPolicyPort(_get_text(port, "protocol", ppath) or "TCP", number,
+                                           _get_int(port, "endPort", ppath)))
         out.append(NetworkPolicyRule(tuple(peers), tuple(ports)))
     return tuple(out)
 
 
 def _network_policy(doc: _Doc) -> NetworkPolicy:
     obj = doc.obj
-    meta = _map(obj.get("metadata"), "metadata")
-    spec = _map(obj.get("spec"), "spec")
-    ingress = _policy_rules(_seq(spec.get("ingress"), "spec.ingress"), "spec.ingress", "from")
-    egress = _policy_rules(_seq(spec.get("egress"), "spec.egress"), "spec.egress", "to")
-    types = tuple(str(t) for t in _seq(spec.get("policyTypes"), "spec.policyTypes"))
+    meta = _get_map(obj, "metadata", "")
+    spec = _get_map(obj, "spec", "")
+    ingress = _policy_rules(_get_list(spec, "ingress", "spec"), "spec.ingress", "from")
+    egress = _policy_rules(_get_list(spec, "egress", "spec"), "spec.egress", "to")
+    types = tuple(str(t) for t in _get_list(spec, "policyTypes", "spec"))
     if not types:
         # SetDefaults_NetworkPolicySpec: Ingress, plus Egress when there are egress rules (VAL-10)
         types = ("Ingress", "Egress") if egress else ("Ingress",)
     return NetworkPolicy(doc.namespace, doc.name,
                          _selector(spec.get("podSelector"), "spec.podSelector"), types,
-                         ingress, egress, _string_map(meta.get("labels"), "metadata.labels"),
-                         _string_map(meta.get("annotations"), "metadata.annotations"))
+                         ingress, egress, _get_labels(meta, "labels", "metadata"),
+                         _get_labels(meta, "annotations", "metadata"))
 
 
 def _cluster_config(obj: Mapping[str, Any]) -> ClusterConfig:
@@ -961,23 +1027,18 @@ def _cluster_config(obj: Mapping[str, Any]) -> ClusterConfig:
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def _fnv32a(data: bytes) -> int:
-    h = 0x811C9DC5
-    for byte in data:
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
 def pod_template_hash(template: Mapping[str, Any]) -> str:
     """`pod-template-hash` of a Deployment's pod template, deterministic from the template.
 
-    The controller hashes the template with FNV-32a and prints the number through
-    `rand.SafeEncodeString`, so hashes only contain `4-9`, `b`, `c`, `d`, `f`
-    (`7c5d8b9f6`). The bytes hashed here are the template's canonical JSON, not Go's
-    spew dump, so the value differs from a real cluster's but has its shape.
+    The controller hashes the template to a 32-bit number (FNV-32a) and prints its
+    decimal digits through `rand.SafeEncodeString`, so hashes only contain `4-9`, `b`,
+    `c`, `d`, `f` (`7c5d8b9f6`). Go hashes its spew dump of the struct, which cannot be
+    reproduced here; the 32-bit number is taken from the template's canonical JSON
+    instead, so the value differs from a real cluster's but has its shape.
     """
     data = json.dumps(template, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return "".join(_ALPHANUMS[ord(c) % len(_ALPHANUMS)] for c in str(_fnv32a(data)))
+    number = int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "big")
+    return "".join(_ALPHANUMS[ord(c) % len(_ALPHANUMS)] for c in str(number))
 
 
 def name_suffix(seed: str, length: int = 5) -> str:
@@ -994,13 +1055,12 @@ def _workload_pods(doc: _Doc) -> list[_PodDraft]:
     """Pods of a Deployment (`<deploy>-<pod-template-hash>-<5>`, through its ReplicaSet
     `<deploy>-<hash>`) or of a bare ReplicaSet (`<rs>-<5>`); all Running and Ready."""
     obj = doc.obj
-    spec = _map(obj.get("spec"), "spec")
-    replicas = _number(spec.get("replicas"), "spec.replicas", 1)
-    replicas = 1 if replicas is None else replicas
-    template = _map(spec.get("template"), "spec.template")
-    tmeta = _map(template.get("metadata"), "spec.template.metadata")
-    tspec = _map(template.get("spec"), "spec.template.spec")
-    labels = dict(_string_map(tmeta.get("labels"), "spec.template.metadata.labels"))
+    spec = _get_map(obj, "spec", "")
+    replicas = _get_int(spec, "replicas", "spec", 1)
+    template = _get_map(spec, "template", "spec")
+    tmeta = _get_map(template, "metadata", "spec.template")
+    tspec = _get_map(template, "spec", "spec.template")
+    labels = dict(_get_labels(tmeta, "labels", "spec.template.metadata"))
     if doc.kind == "Deployment":
         template_hash = pod_template_hash(template)
         rs_name = f"{doc.name}-{template_hash}"
@@ -1009,7 +1069,7 @@ def _workload_pods(doc: _Doc) -> list[_PodDraft]:
         rs_name = doc.name
     fields = _pod_spec_fields(tspec, "spec.template.spec")
     frozen_labels = MappingProxyType(labels)
-    annotations = _string_map(tmeta.get("annotations"), "spec.template.metadata.annotations")
+    annotations = _get_labels(tmeta, "annotations", "spec.template.metadata")
     pods = []
     seen: set[str] = set()
     for i in range(replicas):
@@ -1242,6 +1302,17 @@ class _Build:
     # ---- the pipeline
 
     def run(self) -> Cluster:
+        # A load allocates a large acyclic graph of small objects; the cyclic collector's
+        # passes over it find nothing and cost ~20% of the time, so it waits till the end.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if paused:
+                gc.enable()
+
+    def _run(self) -> Cluster:
         for label, obj in self.raw:
             self._flatten(label, obj, self.seq)
             self.seq += 1
@@ -1404,12 +1475,13 @@ class _Build:
                 owner[d.ip] = d.name
         network = config.subnets[0].cidr if config.subnets else DEFAULT_NODE_NETWORK
         gateway = config.subnets[0].gateway if config.subnets else None
+        taken = {int(ip) for ip in owner} | ({int(gateway)} if gateway else set())
         host = int(network.network_address) + FIRST_NODE_HOST
         last = int(network.broadcast_address) - 1
         for d in drafts:
             if d.ip is not None:
                 continue
-            while host <= last and (IPv4Address(host) in owner or IPv4Address(host) == gateway):
+            while host <= last and host in taken:
                 host += 1
             if host > last:
                 self.problems.add(d.seq, FieldError(
@@ -1417,7 +1489,7 @@ class _Build:
                     detail=f"no InternalIP given and no free address left in {network}"), d.ref)
                 continue
             d.ip = IPv4Address(host)
-            owner[d.ip] = d.name
+            taken.add(host)
         # podCIDRs (NET-2): kept when given (they must not overlap), else allocated in order.
         given = sorted((d for d in drafts if d.pod_cidr is not None),
                        key=lambda d: (int(d.pod_cidr.network_address), d.seq))  # type: ignore[union-attr]
