@@ -171,6 +171,9 @@ def _plan_one(ch: Change, new_state: snapshot.State, result: Result,
         result.deleted.append(key)
         records.append(_record(key, "deleted", current.manifest, None,
                                position={"x": current.x, "y": current.y}))
+        if key[0] == "Namespace":  # the namespace controller deletes what it contains
+            for inner in [k for k in new_state if k[1] == key[2] and k[0] != "Namespace"]:
+                _plan_one(Change(*inner, delete=True), new_state, result, records, sources)
         return True
     if ch.manifest is not None:
         if current is None:

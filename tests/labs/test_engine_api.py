@@ -84,16 +84,35 @@ def test_matrix_for_a_port_and_a_namespace(api, demo):
     db = pods.index("shop/db-0")
     api_pods = [i for i, p in enumerate(pods) if p.startswith("shop/api-")]
     web_pods = [i for i, p in enumerate(pods) if p.startswith("shop/web-")]
-    assert all(body["matrix"][i][db] == "1" for i in api_pods)
-    assert all(body["matrix"][i][db] == "0" for i in web_pods)
-    assert "pod pairs allowed" in body["summary"]
+    assert all(body["allowed"][i][db] is True for i in api_pods)
+    assert all(body["allowed"][i][db] is False for i in web_pods)
+    assert body["grouped"] is False
+    assert body["summary"]["allowed"] == sum(map(sum, body["allowed"]))
+    assert body["summary"]["total"] == len(pods) ** 2
+    assert "pod pairs allowed on TCP/5432" in body["summary"]["text"]
     shop = api.post(demo["base"] + "matrix", {"port": "http", "namespace": "shop"},
                     format="json").json()
     assert all(p.startswith("shop/") for p in shop["pods"])
-    assert len(shop["matrix"]) == len(shop["pods"]) == 5
+    assert len(shop["allowed"]) == len(shop["pods"]) == 5
+    assert [n["from"] for n in shop["summary"]["namespaces"]] == ["shop"]
     assert api.post(demo["base"] + "matrix", {"port": 0}, format="json").status_code == 400
     assert api.post(demo["base"] + "matrix", {"port": 80, "protocol": "ICMP"},
                     format="json").status_code == 400
+
+
+def test_matrix_groups_for_big_clusters_agree_with_pods():
+    from clusterlab.labs.api.engine import matrix_payload
+
+    engine_dict = {"port": 80, "protocol": "TCP", "enforced": False, "allowed": 5, "total": 9,
+                   "groups": [["a/x", "b/y"], ["a/z"]], "group_matrix": ["10", "11"],
+                   "namespaces": [{"from": "a", "to": "a", "allowed": 2, "total": 4}]}
+    whole = matrix_payload(engine_dict, None)
+    assert whole["grouped"] is True and whole["allowed"] == [[True, False], [True, True]]
+    assert (whole["summary"]["allowed"], whole["summary"]["total"]) == (5, 9)
+    assert "not enforced" in whole["summary"]["text"]
+    only_a = matrix_payload(engine_dict, "a")
+    assert only_a["groups"] == [["a/x"], ["a/z"]]
+    assert (only_a["summary"]["allowed"], only_a["summary"]["total"]) == (3, 4)
 
 
 def test_matrix_diff_of_a_proposed_manifest_saves_nothing(api, demo):

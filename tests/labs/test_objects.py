@@ -234,3 +234,18 @@ def test_deleting_a_node_reschedules_its_pods_instead_of_failing(api, lab):
     response = api.delete(url(lab, f"nodes/{node}/"))
     assert response.status_code == 200, response.content
     assert Pod.objects.get(cluster_id=lab["id"], name="floating").node_name == other
+
+
+def test_deleting_a_namespace_deletes_what_it_contains_and_restore_brings_it_back(api, lab):
+    response = api.delete(url(lab, "namespaces/shop/"))
+    assert response.status_code == 200, response.content
+    assert not Pod.objects.filter(cluster_id=lab["id"]).exists()
+    revision = Revision.objects.get(cluster_id=lab["id"], number=response.json()[
+        "resource_version"])
+    assert {(c["kind"], c["name"]) for c in revision.changes} == {
+        ("Namespace", "shop"), ("Pod", "web-1"), ("Pod", "api-1"), ("Pod", "db-1"),
+        ("Service", "web"), ("NetworkPolicy", "default-deny")}
+    restored = api.post(url(lab, f"revisions/{lab['resource_version']}/restore/"), {},
+                        format="json")
+    assert restored.status_code == 200
+    assert Pod.objects.filter(cluster_id=lab["id"]).count() == 3

@@ -145,29 +145,53 @@ def _matrix(engine: Engine, port: int | str, protocol: str) -> Any:
     return call_engine("matrix", engine.policy.matrix, port, protocol)
 
 
-def _restrict(out: dict[str, Any], namespace: str | None) -> dict[str, Any]:
-    """Keep only the pods of one namespace (rows and columns)."""
-    if not namespace:
-        return out
-    prefix = namespace + "/"
-    if "pods" in out:
-        keep = [i for i, k in enumerate(out["pods"]) if k.startswith(prefix)]
-        out["pods"] = [out["pods"][i] for i in keep]
-        out["matrix"] = ["".join(out["matrix"][i][j] for j in keep) for i in keep]
-        out["allowed"] = sum(row.count("1") for row in out["matrix"])
-        out["total"] = len(keep) ** 2
-    if "groups" in out:
-        out["groups"] = [[p for p in g if p.startswith(prefix)] for g in out["groups"]]
-    out["namespaces"] = [n for n in out.get("namespaces", [])
-                         if n.get("from") == namespace and n.get("to") == namespace]
+def matrix_payload(engine_dict: dict[str, Any], namespace: str | None) -> dict[str, Any]:
+    """The engine's matrix JSON in the API's shape, optionally cut to one namespace.
+
+    `{"port", "protocol", "enforced", "pods": [...], "allowed": [[bool]], "summary": {...}}`
+    for up to 500 pods; above that `{"groups": [[pod, ...]], "allowed": [[bool]]}` over pod
+    groups (pods that policies cannot tell apart), with `"grouped": true`.
+    """
+    prefix = f"{namespace}/" if namespace else ""
+    out: dict[str, Any] = {"port": engine_dict["port"], "protocol": engine_dict["protocol"],
+                           "enforced": engine_dict.get("enforced", True)}
+    if "pods" in engine_dict:
+        keep = [i for i, k in enumerate(engine_dict["pods"]) if k.startswith(prefix)]
+        rows = engine_dict["matrix"]
+        out["grouped"] = False
+        out["pods"] = [engine_dict["pods"][i] for i in keep]
+        out["allowed"] = [[rows[i][j] == "1" for j in keep] for i in keep]
+        allowed = sum(sum(row) for row in out["allowed"])
+        total = len(keep) ** 2
+    else:
+        groups = [[p for p in g if p.startswith(prefix)] for g in engine_dict["groups"]]
+        keep = [i for i, g in enumerate(groups) if g]
+        rows = engine_dict["group_matrix"]
+        out["grouped"] = True
+        out["groups"] = [groups[i] for i in keep]
+        out["allowed"] = [[rows[i][j] == "1" for j in keep] for i in keep]
+        sizes = [len(groups[i]) for i in keep]
+        allowed = sum(sizes[a] * sizes[b] for a, row in enumerate(out["allowed"])
+                      for b, ok in enumerate(row) if ok)
+        total = sum(sizes) ** 2
+        if not namespace:
+            allowed, total = engine_dict["allowed"], engine_dict["total"]
+    namespaces = [n for n in engine_dict.get("namespaces", [])
+                  if not namespace or (n.get("from") == namespace and n.get("to") == namespace)]
+    text = f"{allowed} of {total} pod pairs allowed on {out['protocol']}/{out['port']}"
+    if not out["enforced"]:
+        text += " (NetworkPolicy is not enforced by this CNI: this is what the policies say)"
+    out["summary"] = {"allowed": allowed, "total": total, "namespaces": namespaces,
+                      "text": text}
     return out
 
 
 class MatrixView(ClusterScopedMixin, APIView):
     @extend_schema(request=MatrixRequestSerializer, responses={200: OpenApiTypes.OBJECT},
-                   description="Pod×pod reachability for one port: `pods` and 0/1 `matrix` "
-                               "rows (or `groups`/`group_matrix` for big clusters), counts, "
-                               "per-namespace totals, `summary`.")
+                   description="Pod×pod reachability for one destination port: `pods` and "
+                               "`allowed[src][dst]` booleans (or `groups` and a group×group "
+                               "`allowed` for big clusters, `grouped: true`), and `summary` "
+                               "(counts, per-namespace totals, text).")
     def post(self, request: Any, cluster_id: int) -> Response:
         from clusterlab.sim import reachability
 
@@ -178,12 +202,8 @@ class MatrixView(ClusterScopedMixin, APIView):
         port = _port(body.validated_data["port"])
         protocol = body.validated_data["protocol"]
         matrix = _matrix(snapshot.get_engine(cluster), port, protocol)
-        out = _restrict(jsonable(call_engine("matrix", reachability.matrix_to_dict, matrix)),
-                        body.validated_data.get("namespace"))
-        out["summary"] = (f"{out.get('allowed')} of {out.get('total')} pod pairs allowed on "
-                          f"{protocol}/{port}" + ("" if out.get("enforced", True) else
-                                                  " (NetworkPolicy not enforced by this CNI)"))
-        return self.versioned(out)
+        engine_dict = jsonable(call_engine("matrix", reachability.matrix_to_dict, matrix))
+        return self.versioned(matrix_payload(engine_dict, body.validated_data.get("namespace")))
 
 
 class MatrixDiffView(ClusterScopedMixin, APIView):

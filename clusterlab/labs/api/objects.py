@@ -85,7 +85,22 @@ def _body_error(detail: str) -> Invalid:
 
 
 class ObjectViewSet(ClusterScopedMixin, viewsets.GenericViewSet):
-    """CRUD of one kind inside one cluster; writes go through labs/changes.py."""
+    """Kubernetes objects of one kind inside a cluster.
+
+    URLs: `/api/clusters/{cluster_id}/{kind}/` (list, create) and
+    `/api/clusters/{cluster_id}/{kind}/{namespace}/{name}/` (`{name}/` for namespaces and
+    nodes) for retrieve, PUT (replace), PATCH (JSON merge patch of the manifest) and
+    DELETE; `…/position/` moves the object on the canvas.
+
+    Write bodies: the Kubernetes manifest itself, or `{"manifest", "x", "y",
+    "resourceVersion"}`. Every response carries the cluster's `resource_version` (body
+    and `ETag`). Writes may send the version they read (`If-Match: "7"`, a
+    `resourceVersion` field or `?resourceVersion=7`) and get 409 with the current
+    version when it moved; a write without a version is accepted (last writer wins,
+    the overwritten state stays in the revisions). Invalid objects get 400 with
+    `{"detail": "<Kind> \"name\" is invalid: …", "errors": [{"field", "type",
+    "message"}]}` in the API server's words.
+    """
 
     kind: ClassVar[str] = ""
     queryset = Namespace.objects.none()
