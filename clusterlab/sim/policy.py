@@ -37,8 +37,10 @@ nothing); verdicts always say what the policies say and carry `enforced`.
 
 from __future__ import annotations
 
+import gc
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
@@ -377,12 +379,13 @@ class PolicyIndex:
     def build(cls, cluster: Cluster) -> PolicyIndex:
         self = cls()
         self.cluster = cluster
-        self._init_pods()
-        self._init_namespaces()
-        self._feats = _Features.of(cluster.network_policies, self._namespaces_matching)
-        self._group_pods()
-        self._compiled = {p.key: self._compile(p) for p in cluster.network_policies}
-        self._index_selection()
+        with no_gc():
+            self._init_pods()
+            self._init_namespaces()
+            self._feats = _Features.of(cluster.network_policies, self._namespaces_matching)
+            self._group_pods()
+            self._compiled = {p.key: self._compile(p) for p in cluster.network_policies}
+            self._index_selection()
         return self
 
     def _init_pods(self) -> None:
@@ -910,6 +913,19 @@ class PolicyIndex:
             elif kind == PODS and ep.gid in p.gidset:
                 return p.index
         return False
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic GC while building many small, acyclic objects: at 150k pods its
+    full collections cost a third of the build. Restores the previous state."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _check_protocol(protocol: str) -> None:

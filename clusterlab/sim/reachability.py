@@ -45,6 +45,7 @@ from clusterlab.sim.policy import (
     CompiledRule,
     PodGroup,
     PolicyIndex,
+    no_gc,
 )
 
 DENSE_LIMIT = 20_000  # pods; above this `to_dense` refuses (20k² bools = 400 MB)
@@ -70,11 +71,13 @@ class Matrix:
 
     @classmethod
     def compute(cls, index: PolicyIndex, port: int | str, protocol: str = "TCP") -> Matrix:
-        index = index.for_port(port, protocol)
-        state = _State(index, port, protocol)
-        for cp in index.compiled.values():
-            state.add(cp)
-        return cls(index, port, protocol, state.finish(), state)
+        with no_gc():
+            index = index.for_port(port, protocol)
+            state = _State(index, port, protocol)
+            for cp in index.compiled.values():
+                state.add(cp)
+            rows = state.finish()
+        return cls(index, port, protocol, rows, state)
 
     def update(self, new_index: PolicyIndex) -> Matrix:
         """The matrix for `new_index` (usually `index.with_policy(...)`): only the edited
