@@ -567,7 +567,6 @@ class _PodDraft:
     ready: bool
     tolerations: tuple[Toleration, ...] = ()
     node_selector: tuple[tuple[str, str], ...] = ()
-    ip_given: bool = False
     path_prefix: str = ""  # "spec.template." for pods of a workload
 
     @property
@@ -689,7 +688,7 @@ def _pod(doc: _Doc) -> _PodDraft:
         annotations=_get_labels(meta, "annotations", "metadata"),
         owner=_owner(meta) if "ownerReferences" in meta else "",
         terminating=meta.get("deletionTimestamp") is not None,
-        ip=ip, ip_given=ip is not None, phase=phase, ready=ready,
+        ip=ip, phase=phase, ready=ready,
         **_pod_spec_fields(spec, "spec"))
 
 
@@ -1241,6 +1240,8 @@ class _Build:
         if not name and isinstance(meta.get("generateName"), str) and meta["generateName"]:
             base = meta["generateName"]
             name = base + name_suffix(f"{kind_s}/{namespace}/{base}/{len(self.docs)}")
+        if kind_s == "ClusterConfig" and not name:
+            name = "cluster"  # the singleton's name when it has none (as exported)
         if info is not None and info.namespaced:
             namespace = namespace or "default"
         elif info is not None:
