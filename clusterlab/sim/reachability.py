@@ -525,23 +525,32 @@ def _put(d: dict, key: Any, ids: np.ndarray, sign: int) -> None:
 
 @dataclass
 class MatrixDiff:
-    """Flows (ordered pod pairs on one port) that a change opens or cuts."""
+    """Flows (ordered pod pairs on one port) that a change opens or cuts.
+
+    Counts are exact and cheap; `opened`/`cut` expand the changed group blocks into pod
+    pairs when first read (they can be long: a default-deny on a busy namespace cuts
+    every flow into it)."""
 
     count_opened: int
     count_cut: int
     added_pods: tuple[str, ...]
     removed_pods: tuple[str, ...]
-    _blocks: list[tuple[tuple[str, ...], tuple[str, ...], bool]] = field(repr=False,
-                                                                          default_factory=list)
+    _names: list[tuple[str, ...]] = field(repr=False, default_factory=list)
+    _blocks: list[tuple[np.ndarray, np.ndarray, bool]] = field(repr=False,
+                                                               default_factory=list)
+    _extra: list[tuple[str, str, bool]] = field(repr=False, default_factory=list)
     _skip: frozenset[tuple[str, str]] = field(repr=False, default=frozenset())
 
     def _expand(self, opened: bool) -> list[tuple[str, str]]:
-        out = []
-        for src, dst, is_open in self._blocks:
+        out: list[tuple[str, str]] = []
+        names, skip = self._names, self._skip
+        for rows, cols, is_open in self._blocks:
             if is_open != opened:
                 continue
-            out.extend((s, d) for s in src for d in dst
-                       if s != d and (s, d) not in self._skip)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                out.extend((s, d) for s in names[r] for d in names[c]
+                           if s != d and (s, d) not in skip)
+        out.extend((s, d) for s, d, is_open in self._extra if is_open == opened)
         return out
 
     @cached_property
@@ -568,6 +577,9 @@ class MatrixDiff:
                          f"{'' if len(self.removed_pods) == 1 else 's'} removed")
         return text + (f" ({', '.join(extra)})" if extra else "")
 
+    def __str__(self) -> str:
+        return self.sentence
+
     def to_dict(self, limit: int = 1000) -> dict[str, Any]:
         return {"opened": [list(p) for p in self.opened[:limit]],
                 "cut": [list(p) for p in self.cut[:limit]],
@@ -579,7 +591,7 @@ class MatrixDiff:
 def diff(old: Matrix, new: Matrix) -> MatrixDiff:
     """What changes between two matrices of the same port, over the pods both contain.
 
-    Works on the common refinement of both group partitions, so it costs
+    Works block by block on the common refinement of both group partitions, so it costs
     O(groups²), not O(pods²), until `opened`/`cut` are listed.
     """
     old_keys, new_keys = old.pod_keys, new.pod_keys
@@ -595,37 +607,35 @@ def diff(old: Matrix, new: Matrix) -> MatrixDiff:
                               count=len(common))
     go = old.index._gid_of[pos_old].astype(np.int64)
     gn = new.index._gid_of[pos_new].astype(np.int64)
-    pair = go * (len(new.groups) + 1) + gn
-    uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    uniq, first, inverse = np.unique(go * (len(new.groups) + 1) + gn, return_index=True,
+                                     return_inverse=True)
     c_old, c_new = go[first], gn[first]
-    members: list[list[int]] = [[] for _ in uniq]
-    for k, c in enumerate(inverse.tolist()):
-        members[c].append(k)
-    sizes = np.fromiter((len(m) for m in members), dtype=np.float64, count=len(members))
-    u_old = np.unpackbits(old.rows, axis=1, count=len(old.groups))
-    u_new = np.unpackbits(new.rows, axis=1, count=len(new.groups))
-    blocks: list[tuple[tuple[str, ...], tuple[str, ...], bool]] = []
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+    names = [tuple(common[k] for k in part.tolist()) for part in np.split(order, bounds)]
+    sizes = np.fromiter((len(m) for m in names), dtype=np.float64, count=len(names))
+    n_old, n_new = len(old.groups), len(new.groups)
+    blocks: list[tuple[np.ndarray, np.ndarray, bool]] = []
     opened = cut = 0.0
-    names = [tuple(common[k] for k in m) for m in members]
-    for a in range(0, len(uniq), _CHUNK):
-        rows = slice(a, min(a + _CHUNK, len(uniq)))
-        bo = u_old[c_old[rows]][:, c_old].astype(bool)
-        bn = u_new[c_new[rows]][:, c_new].astype(bool)
-        op, ct = bn & ~bo, bo & ~bn
-        opened += float(sizes[rows] @ (op @ sizes))
-        cut += float(sizes[rows] @ (ct @ sizes))
-        for flag, mat in ((True, op), (False, ct)):
-            for r, c in zip(*np.nonzero(mat), strict=True):
-                blocks.append((names[a + int(r)], names[int(c)], flag))
-                if a + int(r) == int(c):  # a pod to itself never changes
-                    if flag:
-                        opened -= sizes[int(c)]
-                    else:
-                        cut -= sizes[int(c)]
+    for a in range(0, len(uniq), 512):
+        rows = np.arange(a, min(a + 512, len(uniq)))
+        bo = np.unpackbits(old.rows[c_old[rows]], axis=1, count=n_old)[:, c_old].astype(bool)
+        bn = np.unpackbits(new.rows[c_new[rows]], axis=1, count=n_new)[:, c_new].astype(bool)
+        for flag, mat in ((True, bn & ~bo), (False, bo & ~bn)):
+            r, c = np.nonzero(mat)
+            if not len(r):
+                continue
+            r = r + a
+            weight = float(sizes[r] @ sizes[c]) - float(sizes[r[r == c]].sum())  # not p→p
+            if flag:
+                opened += weight
+            else:
+                cut += weight
+            blocks.append((r, c, flag))
     # node exceptions: pairs allowed whatever the policies say; correct the block counts
     common_set = set(common)
     skip: set[tuple[str, str]] = set()
-    extra: list[tuple[tuple[str, ...], tuple[str, ...], bool]] = []
+    extra: list[tuple[str, str, bool]] = []
     exceptions = {(m.pod_keys[i], m.pod_keys[j]) for m in (old, new)
                   for i, j in m._exception_pairs()}
     for s, d in exceptions:
@@ -639,12 +649,12 @@ def diff(old: Matrix, new: Matrix) -> MatrixDiff:
         if was == now and block_was != block_now:
             skip.add((s, d))
         elif was != now and block_was == block_now:
-            extra.append(((s,), (d,), now))
+            extra.append((s, d, now))
     old_set, new_set = set(old_keys), set(new_keys)
     return MatrixDiff(round(opened), round(cut),
                       tuple(k for k in new_keys if k not in old_set),
                       tuple(k for k in old_keys if k not in new_set),
-                      blocks + extra, frozenset(skip))
+                      names, blocks, extra, frozenset(skip))
 
 
 # --------------------------------------------------------------------------- output

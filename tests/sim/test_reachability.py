@@ -457,3 +457,18 @@ def test_an_edit_that_splits_a_group_keeps_older_policies_right():
     # on 8080 the canary now reaches nothing but itself
     assert sorted(diff(m, m2).cut) == sorted(("edge/client-0", k) for k in m.pod_keys
                                              if k != "edge/client-0")
+
+
+def test_diff_between_snapshots_with_different_pods():
+    before = _cluster(WEB + DB + CLIENTS[:2], [DB_POLICY])
+    after = _cluster(WEB[1:] + DB + CLIENTS[:2] + [CLIENTS[3]], [])  # web-0 gone, client-3 new
+    d = diff(PolicyIndex.build(before).matrix(8080, "TCP"),
+             PolicyIndex.build(after).matrix(8080, "TCP"))
+    # over the 6 pods both have: db-0/db-1 now accept the 2 clients and each other
+    assert sorted(d.opened) == [("edge/client-0", "shop/db-0"), ("edge/client-0", "shop/db-1"),
+                                ("edge/client-1", "shop/db-0"), ("edge/client-1", "shop/db-1"),
+                                ("shop/db-0", "shop/db-1"), ("shop/db-1", "shop/db-0")]
+    assert d.cut == [] and d.added_pods == ("edge/client-3",)
+    assert d.removed_pods == ("shop/web-0",)
+    assert str(d) == "this change cuts 0 flows and opens 6 (1 pod added, 1 pod removed)"
+    assert d.to_dict()["summary"] == str(d)
