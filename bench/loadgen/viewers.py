@@ -1,0 +1,184 @@
+"""Load generator: many WebSocket viewers of one cluster in one asyncio process.
+
+Started by bench_ws_fanout.py (one or two of these processes), driven over stdin/stdout
+with one JSON object per line, so the clients' own CPU stays out of the daphne
+processes and out of the orchestrator:
+
+    argv[1]   a JSON file: {"targets": [{"url", "origin", "cookie"}], "concurrency": 25}
+    stdout    {"event": "connected", ...} once every socket got its `welcome`
+    stdin     {"cmd": "stats"}                       → {"event": "stats", ...}
+              {"cmd": "wait", "finished": n, "timeout": s}
+                  → {"event": "waited", "complete": k, ...} when every socket has
+                    received n `trace.finished` (or at the timeout)
+              {"cmd": "dump", "path": p}             → trace messages written to p
+              {"cmd": "quit"}
+
+A message is timestamped (time.time(), the clock the server's `sent_at` uses) when its
+socket's reader task gets it from the websockets library. Presence messages are only
+counted (at 1,000 viewers they are most of the bytes); trace messages are kept raw and
+parsed at dump time, so parsing costs nothing during the measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+PRESENCE = '{"type": "presence"'
+FINISHED = '{"type": "trace.finished"'
+
+
+@dataclass
+class Viewer:
+    index: int
+    url: str
+    origin: str
+    cookie: str
+    ws: ClientConnection | None = None
+    error: str = ""
+    presence: int = 0
+    presence_bytes: int = 0
+    finished: int = 0
+    closed: str = ""
+    last_at: float = 0.0
+    records: list[tuple[float, str]] = field(default_factory=list)
+
+
+class LoadGen:
+    def __init__(self, targets: list[dict], concurrency: int) -> None:
+        self.viewers = [Viewer(i, t["url"], t["origin"], t["cookie"])
+                        for i, t in enumerate(targets)]
+        self.concurrency = concurrency
+        self.progress = asyncio.Event()
+        self.readers: list[asyncio.Task] = []
+        self.messages = 0
+
+    async def open(self, v: Viewer, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            try:
+                v.ws = await connect(v.url, origin=v.origin,
+                                     additional_headers={"Cookie": v.cookie},
+                                     compression=None, ping_interval=None, max_size=None,
+                                     open_timeout=120, close_timeout=2, max_queue=None)
+                first = json.loads(await asyncio.wait_for(v.ws.recv(), 120))
+                if first.get("type") != "welcome":
+                    v.error = f"first message {first!r}"
+            except (OSError, ConnectionClosed, TimeoutError,
+                    websockets.exceptions.InvalidStatus, ValueError) as exc:
+                v.error = f"{type(exc).__name__}: {exc}"
+                return
+        self.readers.append(asyncio.create_task(self.read(v)))
+
+    async def read(self, v: Viewer) -> None:
+        assert v.ws is not None
+        try:
+            async for message in v.ws:
+                now = time.time()
+                self.messages += 1
+                v.last_at = now
+                if message.startswith(PRESENCE):
+                    v.presence += 1
+                    v.presence_bytes += len(message)
+                    continue
+                v.records.append((now, message))
+                if message.startswith(FINISHED):
+                    v.finished += 1
+                    self.progress.set()
+        except ConnectionClosed as exc:
+            v.closed = f"{exc.rcvd.code if exc.rcvd else 'no close frame'}"
+            self.progress.set()
+
+    async def connect_all(self) -> dict:
+        started = time.time()
+        gate = asyncio.Semaphore(self.concurrency)
+        await asyncio.gather(*(self.open(v, gate) for v in self.viewers))
+        failed = [f"{v.index}: {v.error}" for v in self.viewers if v.error]
+        return {"event": "connected", "ok": len(self.viewers) - len(failed),
+                "failed": failed[:10], "failed_count": len(failed),
+                "seconds": round(time.time() - started, 3)}
+
+    def stats(self) -> dict:
+        now = time.time()
+        last = max((v.last_at for v in self.viewers), default=0.0)
+        return {"event": "stats", "messages": self.messages,
+                "presence": sum(v.presence for v in self.viewers),
+                "presence_bytes": sum(v.presence_bytes for v in self.viewers),
+                "idle_s": round(now - last, 3) if last else None,
+                "closed": sum(1 for v in self.viewers if v.closed),
+                "cpu_s": round(_cpu(), 3)}
+
+    async def wait(self, finished: int, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        live = [v for v in self.viewers if v.ws is not None and not v.error]
+        while True:
+            done = sum(1 for v in live if v.finished >= finished)
+            if done == len(live) or time.monotonic() >= deadline:
+                break
+            self.progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.progress.wait(), deadline - time.monotonic())
+        return {"event": "waited", "complete": done, "viewers": len(live),
+                "closed": sum(1 for v in live if v.closed), "cpu_s": round(_cpu(), 3)}
+
+    def dump(self, path: str) -> dict:
+        out = []
+        for v in self.viewers:
+            out.append({"index": v.index, "url": v.url, "error": v.error, "closed": v.closed,
+                        "presence": v.presence,
+                        "messages": [[t, json.loads(m)] for t, m in v.records]})
+        with open(path, "w") as f:
+            json.dump(out, f)
+        return {"event": "dumped", "path": path}
+
+    async def close(self) -> None:
+        await asyncio.gather(*(v.ws.close() for v in self.viewers if v.ws is not None),
+                             return_exceptions=True)
+        for task in self.readers:
+            task.cancel()
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+async def main(config_path: str) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    with open(config_path) as f:
+        config = json.load(f)
+    gen = LoadGen(config["targets"], config.get("concurrency", 25))
+    emit(await gen.connect_all())
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        if cmd["cmd"] == "stats":
+            emit(gen.stats())
+        elif cmd["cmd"] == "wait":
+            emit(await gen.wait(cmd["finished"], cmd.get("timeout", 30)))
+        elif cmd["cmd"] == "dump":
+            emit(gen.dump(cmd["path"]))
+        elif cmd["cmd"] == "quit":
+            break
+    await gen.close()
+    emit({"event": "bye"})
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))
