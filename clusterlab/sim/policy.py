@@ -751,7 +751,14 @@ class PolicyIndex:
         return tuple(self._keys[i] for i in positions)
 
     def matrix(self, port: int | str, protocol: str = "TCP") -> Matrix:
-        """Pod×pod reachability for one destination port/protocol (see reachability.py)."""
+        """Pod×pod reachability for one destination port/protocol (see reachability.py).
+
+        Cached per (port, protocol); an index made by `with_policy` updates its parent's
+        cached matrix instead of computing afresh. A named port resolves on each
+        destination pod (a Service's targetPort would); a destination that does not
+        declare it is judged with no port number, so only rules admitting every port
+        can allow it — the same as `verdict`.
+        """
         from clusterlab.sim.reachability import Matrix
 
         _check_protocol(protocol)
