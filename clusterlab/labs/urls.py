@@ -6,7 +6,7 @@ from django.urls import URLPattern, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
-from clusterlab.labs.api import engine, manifests, objects, revisions
+from clusterlab.labs.api import engine, objects, reachability, revisions
 from clusterlab.labs.api.clusters import ClusterViewSet
 from clusterlab.labs.kinds import KINDS
 
@@ -37,13 +37,22 @@ def object_routes() -> list[URLPattern]:
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
-    path(CLUSTER + "manifests", manifests.ManifestsView.as_view(), name="cluster-manifests"),
+    # reachability.ManifestsView: the manifests view whose dry run also answers the
+    # flows the change opens and cuts (issue #7 what-if)
+    path(CLUSTER + "manifests", reachability.ManifestsView.as_view(), name="cluster-manifests"),
     path(CLUSTER + "connect", engine.ConnectView.as_view(), name="cluster-connect"),
     path(CLUSTER + "dns", engine.DNSView.as_view(), name="cluster-dns"),
     path(CLUSTER + "policy", engine.PolicyView.as_view(), name="cluster-policy"),
     path(CLUSTER + "healthcheck", engine.HealthCheckView.as_view(), name="cluster-healthcheck"),
     path(CLUSTER + "matrix", engine.MatrixView.as_view(), name="cluster-matrix"),
     path(CLUSTER + "matrix/diff", engine.MatrixDiffView.as_view(), name="cluster-matrix-diff"),
+    path(CLUSTER + "reachability", reachability.ReachabilityView.as_view(),
+         name="cluster-reachability"),
+    path(CLUSTER + "compare", reachability.CompareView.as_view(), name="cluster-compare"),
+    path(CLUSTER + "networkpolicies/<str:namespace>/<str:name>/describe",
+         reachability.PolicyDescribeView.as_view(), name="networkpolicies-describe"),
+    path(CLUSTER + "pods/<str:namespace>/<str:name>/policies",
+         reachability.PodPoliciesView.as_view(), name="pods-policies"),
     path(CLUSTER + "nodes/<str:name>/tables", engine.NodeTablesView.as_view(),
          name="node-tables"),
     path(CLUSTER + "revisions/", revisions.RevisionViewSet.as_view({"get": "list"}),

@@ -87,7 +87,8 @@ def policy_attribution(index: PolicyIndex, policy_key: str) -> dict[str, Any]:
     cp = index.compiled[policy_key]
     policy = cp.policy
     rules = _rules(index, cp, INGRESS) + _rules(index, cp, EGRESS)
-    out: dict[str, Any] = {"policy": policy_key, "targets": list(index.selected_pods(policy_key)),
+    out: dict[str, Any] = {"policy": policy_key,
+                           "targets": sorted(index.selected_pods(policy_key)),
                            "affects_ingress": policy.affects_ingress,
                            "affects_egress": policy.affects_egress, "rules": rules,
                            "enforced": index.enforced}
