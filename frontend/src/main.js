@@ -6,12 +6,16 @@
 import { EditorView, basicSetup } from "codemirror";
 import { yaml as yamlLang } from "@codemirror/lang-yaml";
 import YAML from "yaml";
-import { ApiError, clusterApi } from "./api.js";
+import { ApiError, clusterApi, request } from "./api.js";
+import { clearCanvasMarks, markOnCanvas, podAttribution, policyAttribution } from "./attribution.js";
 import { Canvas } from "./canvas.js";
+import { CNI_CHOICES, comparisonRows, comparisonWarnings } from "./compare.js";
+import { HeatmapView, toCSV } from "./heatmap.js";
 import { LiveSocket } from "./live.js";
 import { VERDICT } from "./palette.js";
 import { applyChange, fromFetch, listKind, matchesLabelSelector, objectKey } from "./store.js";
 import { buildTimeline, frameAt, headerChanges, initialPlayer, reduce, SPEEDS } from "./timeline.js";
+import { dryRunParams, whatIfView, withLabels } from "./whatif.js";
 
 const PLURAL = { Namespace: "namespaces", Node: "nodes", Pod: "pods", Service: "services", NetworkPolicy: "networkpolicies", EndpointSlice: "endpointslices" };
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -22,7 +26,10 @@ const el = (tag, attrs = {}, ...children) => {
     else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
   return e;
 };
 
@@ -72,6 +79,24 @@ export function parseLabels(text) {
   return out;
 }
 
+function csrf() {
+  const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+/** A policy verdict (`POST …/policy`) as tooltip lines: who decided, which rule. */
+export function explainLines(v) {
+  const lines = [];
+  for (const [dir, d] of [["egress", v.egress], ["ingress", v.ingress]]) {
+    if (!d.isolated) continue;
+    if (d.allowed_by.length) lines.push(`${dir}: allowed by ${d.allowed_by.map((r) => `${r.text}${r.detail ? " (" + r.detail + ")" : ""}`).join("; ")}`);
+    else lines.push(`${dir}: isolated by ${d.isolated_by.join(", ")} — no rule admits it`);
+  }
+  if (!lines.length) lines.push(v.allowed ? "no policy isolates either pod" : v.reason);
+  if (!v.enforced) lines.push("NOT ENFORCED by this CNI");
+  return lines;
+}
+
 class Editor {
   constructor(root) {
     this.root = root;
@@ -88,6 +113,14 @@ class Editor {
     document.documentElement.dataset.theme = theme;
     this.canvas = new Canvas($("#canvas"), { theme, onSelect: (o) => this.select(o), onMove: (o, x, y) => this.move(o, x, y) });
     this.yaml = new EditorView({ doc: "", extensions: [basicSetup, yamlLang()], parent: $("#yaml-editor") });
+    this.apiBase = root.dataset.apiBase;
+    this.reach = { payload: null, stack: [], stale: true, abort: null, explained: new Map(), pending: null, diff: null };
+    this.heatmap = new HeatmapView($("#heatmap"), $("#heatmap-tip"), {
+      onClick: (d) => this.heatmapClick(d),
+      onExplain: (src, dst) => this.explainCell(src, dst),
+      onToggle: (ns, view) => (view.grid ? view.toggle(ns) : this.drillDown(ns, null)),
+    });
+    this.heatmap.setTheme(theme);
     this.wire();
     this.load();
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -122,6 +155,7 @@ class Editor {
     const warn = $("#policy-warning");
     warn.hidden = (cni.plugin ?? "flannel") !== "flannel" || listKind(this.state, "networkpolicies").length === 0;
     this.fillTraceChoices();
+    this.reachabilityChanged();
     if (this.selected) {
       const fresh = this.state.objects.get(objectKey(this.selected));
       this.select(fresh ?? null, true);
@@ -168,6 +202,7 @@ class Editor {
     this.selected = obj;
     const box = $("#inspector-body");
     box.replaceChildren();
+    clearCanvasMarks(this.canvas);
     if (!obj) {
       box.append(el("p", { class: "muted" }, "Select a node, pod or Service on the canvas, or add one from the palette."));
       this.canvas.highlight(null);
@@ -210,19 +245,44 @@ class Editor {
   }
 
   highlightPolicy(pol) {
+    // At once from the local state, then the engine's answer (targets, peers, describe).
     const sel = pol.manifest?.spec?.podSelector ?? {};
     const ids = listKind(this.state, "pods").filter((p) => p.namespace === pol.namespace && matchesLabelSelector(sel, p.labels)).map((p) => objectKey(p));
     this.canvas.highlight(ids);
-    const describe = pol.describe ?? pol.status?.describe;
-    if (describe) $("#inspector-body").append(el("pre", { class: "describe" }, describe));
+    const box = el("div", { class: "attribution", id: "policy-attribution" }, el("p", { class: "muted" }, "Targets and peers…"));
+    $("#inspector-body").append(box);
+    request("GET", `${this.apiBase}networkpolicies/${pol.namespace}/${pol.name}/describe`).then((attr) => {
+      if (this.selected !== pol) return;
+      const view = policyAttribution(attr);
+      box.replaceChildren(
+        attr.warning ? el("p", { class: "warning", role: "alert" }, attr.warning) : "",
+        el("p", {}, view.lines.join(" · ")),
+        el("p", { class: "legend" }, el("span", { class: "swatch target" }), " targets ", el("span", { class: "swatch peer" }), " peers"),
+        el("pre", { class: "describe" }, attr.describe),
+      );
+      markOnCanvas(this.canvas, view.targets, view.peers);
+    }).catch((e) => box.replaceChildren(el("p", { class: "error" }, `Attribution unavailable: ${e.message}`)));
   }
 
   highlightPodPolicies(pod) {
-    const pols = listKind(this.state, "networkpolicies").filter((p) => p.namespace === pod.namespace && matchesLabelSelector(p.manifest?.spec?.podSelector ?? {}, pod.labels));
-    if (pols.length) {
-      $("#inspector-body").append(el("p", {}, "Selected by: ", pols.map((p) => `${p.namespace}/${p.name}`).join(", ")));
-    }
     this.canvas.highlight([objectKey(pod)]);
+    const box = el("div", { class: "attribution", id: "pod-attribution" }, el("p", { class: "muted" }, "Policies…"));
+    $("#inspector-body").append(box);
+    request("GET", `${this.apiBase}pods/${pod.namespace}/${pod.name}/policies`).then((attr) => {
+      if (this.selected !== pod) return;
+      const view = podAttribution(attr);
+      const link = (key) => {
+        const obj = this.state.objects.get(`NetworkPolicy/${key}`);
+        return obj ? el("button", { type: "button", class: "link", onclick: () => this.select(obj) }, key) : el("span", {}, key);
+      };
+      box.replaceChildren(
+        attr.warning && view.policies.length ? el("p", { class: "warning", role: "alert" }, attr.warning) : "",
+        el("p", {}, "Selected by: ", ...(view.policies.length ? view.policies.flatMap((k, i) => [i ? ", " : "", link(k)]) : ["no NetworkPolicy"])),
+        el("ul", { class: "attr-lines" }, view.lines.map((l) => el("li", {}, l))),
+        view.peers.length ? el("p", { class: "legend" }, el("span", { class: "swatch target" }), " this pod ", el("span", { class: "swatch peer" }), " admitted peers") : "",
+      );
+      if (view.policies.length) markOnCanvas(this.canvas, view.targets, view.peers);
+    }).catch((e) => box.replaceChildren(el("p", { class: "error" }, `Attribution unavailable: ${e.message}`)));
   }
 
   showFieldErrors(root, err) {
@@ -235,16 +295,56 @@ class Editor {
   }
 
   async saveLabels(obj, form) {
-    const manifest = structuredClone(obj.manifest);
-    manifest.metadata = { ...(manifest.metadata ?? {}), labels: parseLabels(form.labels.value) };
+    const manifest = withLabels(obj.manifest, parseLabels(form.labels.value));
+    const version = this.state.resourceVersion;
+    const commit = async () => {
+      try {
+        await this.api.update(PLURAL[obj.kind], obj.namespace, obj.name, manifest, version);
+        this.showFieldErrors(form, null);
+        this.flash("Saved");
+        await this.refreshIfBehind();
+      } catch (e) {
+        this.showFieldErrors(form, e);
+      }
+    };
+    await this.previewThen(manifest, form, commit);
+  }
+
+  /**
+   * What-if before a form's write: dry-run the manifest, show the flows it opens and
+   * cuts; a change that moves no flow is written at once (the flash says so), one that
+   * does waits for "Apply" or "Discard".
+   */
+  async previewThen(manifest, form, commit) {
+    let diff;
     try {
-      await this.api.update(PLURAL[obj.kind], obj.namespace, obj.name, manifest, this.state.resourceVersion);
-      this.showFieldErrors(form, null);
-      this.flash("Saved");
-      await this.refreshIfBehind();
+      const r = await request("POST", `${this.apiBase}manifests?${dryRunParams(this.reachPort())}`, { json: { yaml: YAML.stringify(manifest) } });
+      diff = r.matrix_diff;
     } catch (e) {
       this.showFieldErrors(form, e);
+      return;
     }
+    form.querySelector(".whatif")?.remove();
+    const view = whatIfView(diff);
+    if (!view.changes) {
+      await commit();
+      this.flash(`${view.headline} — applied`);
+      return;
+    }
+    this.setPendingDiff(diff);
+    const box = this.renderWhatIf(view, {
+      apply: async () => {
+        box.remove();
+        this.setPendingDiff(null);
+        await commit();
+      },
+      discard: () => {
+        box.remove();
+        this.setPendingDiff(null);
+        this.flash("Discarded: nothing was saved");
+      },
+    });
+    form.append(box);
   }
 
   async remove(obj) {
@@ -313,14 +413,17 @@ class Editor {
       e.preventDefault();
       const values = Object.fromEntries(new FormData(form).entries());
       const manifest = JSON.parse(JSON.stringify(manifestTemplate(kind, values)));
-      try {
-        await this.api.create(PLURAL[kind], manifest, {}, this.state.resourceVersion);
-        this.flash(`Added ${kind} ${values.name}`);
-        await this.refreshIfBehind();
-        this.showFieldErrors(form, null);
-      } catch (err) {
-        this.showFieldErrors(form, err);
-      }
+      const version = this.state.resourceVersion;
+      await this.previewThen(manifest, form, async () => {
+        try {
+          await this.api.create(PLURAL[kind], manifest, {}, version);
+          this.flash(`Added ${kind} ${values.name}`);
+          await this.refreshIfBehind();
+          this.showFieldErrors(form, null);
+        } catch (err) {
+          this.showFieldErrors(form, err);
+        }
+      });
     });
     box.append(form);
     form.querySelector("input")?.focus();
@@ -332,6 +435,7 @@ class Editor {
     this.yaml.dispatch({ changes: { from: 0, to: this.yaml.state.doc.length, insert: text } });
     this.lastDryRun = null;
     $("#yaml-apply").disabled = true;
+    $("#yaml-discard").disabled = true;
   }
 
   showYaml(obj) {
@@ -350,15 +454,55 @@ class Editor {
     const text = this.yaml.state.doc.toString();
     const out = $("#yaml-result");
     try {
-      const r = await this.api.apply(text, { dryRun: true, prune: $("#yaml-prune").checked });
+      const q = dryRunParams(this.reachPort());
+      if ($("#yaml-prune").checked) q.set("prune", "true");
+      const r = await request("POST", `${this.apiBase}manifests?${q}`, { json: { yaml: text } });
       const line = (label, items) => (items?.length ? el("div", { class: `diff-${label}` }, `${label}: `, items.map((i) => `${i.kind} ${i.namespace ? i.namespace + "/" : ""}${i.name}`).join(", ")) : null);
       out.replaceChildren(el("strong", {}, "Dry run — nothing saved yet"), ...["created", "updated", "deleted"].map((k) => line(k, r[k])).filter(Boolean));
-      if (r.matrix_diff?.summary) out.append(el("div", {}, r.matrix_diff.summary));
+      if (r.matrix_diff) {
+        this.setPendingDiff(r.matrix_diff);
+        out.append(this.renderWhatIf(whatIfView(r.matrix_diff), null));
+      }
       this.lastDryRun = text;
       $("#yaml-apply").disabled = !this.canWrite;
+      $("#yaml-discard").disabled = false;
     } catch (e) {
       out.replaceChildren(el("strong", { class: "error" }, e.message), ...(e.errors ?? []).map((x) => el("div", { class: "error" }, x.message)));
     }
+  }
+
+  discardYaml() {
+    this.lastDryRun = null;
+    this.setPendingDiff(null);
+    $("#yaml-apply").disabled = true;
+    $("#yaml-discard").disabled = true;
+    $("#yaml-result").replaceChildren(el("strong", {}, "Discarded — nothing was saved"));
+  }
+
+  /** The what-if block: headline, loud notes, namespace pairs, pod pairs, buttons. */
+  renderWhatIf(view, actions) {
+    const pairs = (label, items, more, cls) => (items.length ? el("details", { open: items.length <= 20 },
+      el("summary", {}, `${label} (${items.length + more})`),
+      el("ul", { class: `whatif-pairs ${cls}` }, items.map((p) => el("li", { class: "mono" }, p)), more ? el("li", { class: "muted" }, `… and ${more} more`) : "")) : "");
+    const box = el("div", { class: `whatif tone-${view.tone}`, "aria-live": "polite" },
+      el("strong", { class: "whatif-headline" }, view.headline),
+      ...view.notes.map((n) => el("p", { class: "warning", role: "alert" }, n)),
+      view.groups.length ? el("ul", { class: "whatif-groups" }, view.groups.map((g) => el("li", {}, g.text)), view.moreGroups ? el("li", { class: "muted" }, `… ${view.moreGroups} more namespace pairs`) : "") : "",
+      pairs("Cut", view.cut, view.moreCut, "cut"),
+      pairs("Opened", view.opened, view.moreOpened, "opened"),
+      view.changes ? el("div", { class: "row" },
+        actions ? el("button", { type: "button", class: "whatif-apply", onclick: actions.apply }, "Apply") : "",
+        actions ? el("button", { type: "button", class: "whatif-discard", onclick: actions.discard }, "Discard") : "",
+        el("button", { type: "button", class: "whatif-show", onclick: () => this.openTab("panel-reach") }, "Show on heatmap")) : "");
+    return box;
+  }
+
+  setPendingDiff(diff) {
+    this.reach.diff = diff;
+    this.heatmap.setDiff(diff);
+    const note = $("#reach-whatif");
+    if (!diff) note.replaceChildren();
+    else note.replaceChildren(el("p", { class: "whatif-note" }, el("span", { class: "swatch cut" }), " cut ", el("span", { class: "swatch opened" }), " opened by the pending change: ", whatIfView(diff).headline));
   }
 
   async applyYaml() {
@@ -368,6 +512,8 @@ class Editor {
       await this.api.apply(text, { prune: $("#yaml-prune").checked, version: this.state.resourceVersion });
       $("#yaml-result").replaceChildren(el("strong", {}, "Applied"));
       $("#yaml-apply").disabled = true;
+      $("#yaml-discard").disabled = true;
+      this.setPendingDiff(null);
       await this.refreshIfBehind();
     } catch (e) {
       $("#yaml-result").replaceChildren(el("strong", { class: "error" }, e.message), ...(e.errors ?? []).map((x) => el("div", { class: "error" }, x.message)));
@@ -427,6 +573,7 @@ class Editor {
     this.renderHops();
     this.player = reduce(initialPlayer(buildTimeline(this.trace.hops)), { type: "play" });
     this.drawn = false;
+    this.reportHeatmapTrace(msg);
   }
 
   renderHops() {
@@ -471,6 +618,258 @@ class Editor {
     requestAnimationFrame((t) => this.frame(t));
   }
 
+  // ------------------------------------------------------------------ reachability
+
+  openTab(id) {
+    for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t.dataset.tab === id));
+    for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== id;
+    if (id === "panel-reach") {
+      this.sizeHeatmap();
+      if (this.reach.stale || !this.reach.payload) this.loadHeatmap();
+    }
+  }
+
+  reachPort() {
+    const raw = $("#reach-port").value.trim() || "80";
+    return { port: /^\d+$/.test(raw) ? Number(raw) : raw, protocol: $("#reach-protocol").value };
+  }
+
+  reachQuery() {
+    const { port, protocol } = this.reachPort();
+    const body = { port, protocol, verdict: $("#reach-verdict").value, effective: $("#reach-effective").checked };
+    const ns = $("#reach-namespaces").value.split(",").map((x) => x.trim()).filter(Boolean);
+    if (ns.length) body.namespaces = ns;
+    const sel = $("#reach-selector").value.trim();
+    if (sel) body.labelSelector = sel;
+    return body;
+  }
+
+  /** The cluster changed: redraw the heatmap if it is on screen, else on next open. */
+  reachabilityChanged() {
+    const cni = this.state.meta.config?.cni ?? { plugin: "flannel" };
+    const loud = (cni.plugin ?? "flannel") === "flannel";
+    const warn = $("#reach-warning");
+    warn.hidden = !loud;
+    warn.textContent = loud ? "Flannel does not enforce NetworkPolicy: red cells are what the policies say, but every packet is delivered. Tick “what packets do” to see that, or compare under Calico in the Compare tab." : "";
+    if (this.reach.version === this.state.resourceVersion) return;
+    this.reach.stale = true;
+    this.reach.explained.clear();
+    if (!$("#panel-reach").hidden) {
+      clearTimeout(this.reach.timer);
+      this.reach.timer = setTimeout(() => this.loadHeatmap({ keepView: true, keepDrill: true }), 100);
+    }
+  }
+
+  sizeHeatmap() {
+    const wrap = $("#heatmap").parentElement;
+    const w = Math.max(240, wrap.clientWidth);
+    this.heatmap.resize(w, Math.max(260, Math.min(w, window.innerHeight * 0.62)));
+  }
+
+  cancelHeatmap() {
+    this.reach.abort?.abort();
+  }
+
+  /**
+   * Fetch and draw. Progress: server time, then download size, then drawing. Cancel
+   * aborts the fetch; the server finishes its computation anyway and keeps the matrix
+   * in the version's cache, so asking again is quick.
+   */
+  async loadHeatmap({ keepView = false, keepDrill = false, drill = null } = {}) {
+    this.reach.abort?.abort();
+    const ctl = new AbortController();
+    this.reach.abort = ctl;
+    let query = this.reachQuery();
+    if (drill) query = { ...query, ...drill };
+    else if (keepDrill && this.reach.drill) query = { ...query, ...this.reach.drill };
+    else this.reach.stack = [];
+    const progress = $("#reach-progress");
+    const cancel = $("#reach-cancel");
+    const t0 = performance.now();
+    const version = this.state?.resourceVersion;
+    let phase = "computing on the server";
+    const tick = () => (progress.textContent = `${phase}… ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    tick();
+    const timer = setInterval(tick, 100);
+    cancel.hidden = false;
+    try {
+      const res = await fetch(`${this.apiBase}reachability`, {
+        method: "POST", credentials: "same-origin", signal: ctl.signal,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify(query),
+      });
+      const tServer = performance.now();
+      const total = Number(res.headers.get("Content-Length")) || 0;
+      const reader = res.body.getReader();
+      const chunks = [];
+      let got = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        got += value.length;
+        phase = `downloading ${Math.round(got / 1024)}${total ? " of " + Math.round(total / 1024) : ""} KB`;
+      }
+      const bytes = new Uint8Array(got);
+      let at = 0;
+      for (const c of chunks) {
+        bytes.set(c, at);
+        at += c.length;
+      }
+      const data = JSON.parse(new TextDecoder().decode(bytes));
+      if (!res.ok) throw new ApiError(res.status, data);
+      const tFetched = performance.now();
+      phase = "drawing";
+      tick();
+      this.reach.payload = data;
+      this.reach.drill = drill ?? (keepDrill ? this.reach.drill : null);
+      this.reach.stale = false;
+      this.reach.version = version;
+      this.sizeHeatmap();
+      this.heatmap.setData(data, { keepView });
+      const tDrawn = performance.now();
+      this.heatmapTimings = { server_ms: tServer - t0, download_ms: tFetched - tServer, draw_ms: tDrawn - tFetched, total_ms: tDrawn - t0, bytes: got, level: data.level, rows: data.row_count, columns: data.column_count };
+      progress.textContent = `${data.level === "pod" ? `${data.row_count} × ${data.column_count} pods` : `${data.namespaces.rows.length} × ${data.namespaces.columns.length} namespaces (${data.total_pods} pods: click a cell to drill down)`} · ${(this.heatmapTimings.total_ms / 1000).toFixed(2)} s`;
+      $("#reach-summary").textContent = data.summary_text;
+      $("#reach-back").hidden = !this.reach.drill;
+      this.reach.ready = (this.reach.ready ?? 0) + 1;
+    } catch (e) {
+      if (e.name === "AbortError") progress.textContent = "Cancelled. The server finishes the computation in the background and keeps it cached: Show again is quick.";
+      else {
+        progress.replaceChildren(el("span", { class: "error" }, e.message), ...(e.errors ?? []).map((x) => el("div", { class: "error" }, x.message)));
+      }
+    } finally {
+      clearInterval(timer);
+      if (this.reach.abort === ctl) {
+        cancel.hidden = true;
+        this.reach.abort = null;
+      }
+    }
+  }
+
+  /** Summary cell or namespace band → ask for the pods of one namespace against another. */
+  drillDown(fromNs, toNs) {
+    this.reach.stack.push(this.reach.drill);
+    const drill = { from: { namespaces: [fromNs] }, to: { namespaces: [toNs ?? fromNs] } };
+    return this.loadHeatmap({ drill });
+  }
+
+  drillBack() {
+    const previous = this.reach.stack.pop() ?? null;
+    this.reach.drill = previous;
+    return this.loadHeatmap({ drill: previous, keepDrill: false });
+  }
+
+  heatmapClick(d) {
+    if (d.level === "namespace") return this.drillDown(d.row.ns, d.col.ns);
+    if (d.row.kind !== "pod" || d.col.kind !== "pod") {
+      for (const e of [d.row, d.col]) if (e.kind === "ns") this.heatmap.toggle(e.ns);
+      return;
+    }
+    this.playCell(d.row.key, d.col.key);
+  }
+
+  /** Play the packet of one cell on the canvas (over the WebSocket, like the Trace tab). */
+  playCell(source, target) {
+    const { port, protocol } = this.reachPort();
+    this.reach.pending = { source, target, port, protocol };
+    $("#trace-from").value = source;
+    $("#trace-to").value = target;
+    $("#trace-port").value = String(port);
+    $("#trace-protocol").value = protocol;
+    $("#reach-played").replaceChildren(el("span", { class: "muted" }, `Playing ${source} → ${target} on ${protocol}/${port}…`));
+    $("#verdict").textContent = "tracing…";
+    $("#verdict").className = "verdict";
+    this.live.send({ type: "trace", source, target, port, protocol });
+  }
+
+  reportHeatmapTrace(msg) {
+    const want = this.reach.pending;
+    const req = msg.request ?? this.trace?.request ?? {};
+    if (!want || req.from !== want.source || req.to !== want.target) return;
+    this.reach.pending = null;
+    const hops = this.trace.hops;
+    const last = hops[hops.length - 1];
+    const where = last ? `${last.place?.node ? last.place.node + " · " : ""}${last.place?.name ?? ""}` : "";
+    const text = msg.verdict === "delivered"
+      ? `Played ${want.source} → ${want.target}: delivered in ${hops.length} hops.`
+      : `Played ${want.source} → ${want.target}: ${msg.verdict.toUpperCase()} at ${where} by ${last?.rule ?? "?"} — ${msg.reason ?? ""}`;
+    $("#reach-played").replaceChildren(el("p", { class: `played ${msg.verdict}` }, text));
+  }
+
+  /** Hover: the deciding policies and rules of one cell, asked once per version. */
+  async explainCell(src, dst) {
+    const { port, protocol } = this.reachPort();
+    const key = `${src}|${dst}|${port}|${protocol}`;
+    if (!this.reach.explained.has(key)) {
+      this.reach.explained.set(key, request("POST", `${this.apiBase}policy`, { json: { from: src, to: dst, port, protocol } }).then(explainLines, (e) => [`(${e.message})`]));
+    }
+    return this.reach.explained.get(key);
+  }
+
+  wireReachability() {
+    $("#reach-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.loadHeatmap();
+    });
+    $("#reach-cancel").addEventListener("click", () => this.cancelHeatmap());
+    $("#reach-back").addEventListener("click", () => this.drillBack());
+    $("#reach-collapse").addEventListener("click", () => this.heatmap.setCollapsed(true));
+    $("#reach-expand").addEventListener("click", () => this.heatmap.setCollapsed(false));
+    $("#reach-csv").addEventListener("click", () => {
+      if (!this.reach.payload) return;
+      const url = URL.createObjectURL(new Blob([toCSV(this.reach.payload)], { type: "text/csv" }));
+      el("a", { href: url, download: `reachability-${this.clusterId}-${this.reach.payload.protocol}-${this.reach.payload.port}.csv` }).click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    });
+    $("#reach-png").addEventListener("click", () => {
+      if (this.reach.payload) el("a", { href: this.heatmap.png(), download: `reachability-${this.clusterId}.png` }).click();
+    });
+    $("#reach-wide").addEventListener("click", () => {
+      this.root.classList.toggle("wide-side");
+      setTimeout(() => this.sizeHeatmap(), 50);
+    });
+    new ResizeObserver(() => {
+      if (!$("#panel-reach").hidden) this.sizeHeatmap();
+    }).observe($("#heatmap").parentElement);
+  }
+
+  // ------------------------------------------------------------------ CNI comparison
+
+  wireCompare() {
+    const select = $("#compare-cni");
+    const current = () => this.state?.meta?.config?.cni ?? { plugin: "flannel", mode: "vxlan" };
+    select.replaceChildren(...CNI_CHOICES.map(([p, m]) => el("option", { value: `${p}/${m}` }, `${p} ${m}`)));
+    select.value = "calico/ipip";
+    $("#compare-flow").addEventListener("click", () => {
+      const from = $("#trace-from").value;
+      const flow = { from: from.startsWith("node:") ? { node: from.slice(5) } : from.startsWith("ip:") ? { ip: from.slice(3) } : from, to: $("#trace-to").value.trim(), port: /^\d+$/.test($("#trace-port").value.trim()) ? Number($("#trace-port").value.trim()) : $("#trace-port").value.trim(), protocol: $("#trace-protocol").value };
+      this.compare({ flow });
+    });
+    $("#compare-matrix").addEventListener("click", () => this.compare({ matrix: this.reachPort() }));
+    this.compareCurrent = current;
+  }
+
+  async compare(what) {
+    const [plugin, mode] = $("#compare-cni").value.split("/");
+    const out = $("#compare-result");
+    out.replaceChildren(el("p", { class: "muted" }, "Comparing… (nothing is saved)"));
+    try {
+      const r = await request("POST", `${this.apiBase}compare`, { json: { plugin, mode, crossSubnet: $("#compare-cross").checked, ...what } });
+      const rows = comparisonRows(r);
+      out.replaceChildren(
+        ...comparisonWarnings(r).map((w) => el("p", { class: "warning", role: "alert" }, w)),
+        el("table", { class: "compare" },
+          el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, `now: ${r.current.label}`), el("th", {}, `under ${r.alternative.label}`))),
+          el("tbody", {}, rows.map((row) => el("tr", { class: `${row.differs ? "differs" : ""}${row.loud ? " loud" : ""}` }, el("th", {}, row.label), el("td", {}, row.current), el("td", {}, row.alternative))))),
+        el("ul", { class: "compare-differences" }, r.differences.map((d) => el("li", {}, d))),
+        el("p", { class: "muted" }, r.note),
+      );
+    } catch (e) {
+      out.replaceChildren(el("strong", { class: "error" }, e.message), ...(e.errors ?? []).map((x) => el("div", { class: "error" }, x.message)));
+    }
+  }
+
   // ------------------------------------------------------------------ wiring
 
   wire() {
@@ -492,6 +891,7 @@ class Editor {
       document.documentElement.dataset.theme = next;
       localStorage.setItem("clusterlab-theme", next);
       this.canvas.setTheme(next);
+      this.heatmap.setTheme(next);
     });
     $("#fit").addEventListener("click", () => this.canvas.fit());
     $("#png").addEventListener("click", () => {
@@ -499,11 +899,11 @@ class Editor {
       a.click();
     });
     for (const tab of document.querySelectorAll("[data-tab]")) {
-      tab.addEventListener("click", () => {
-        for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
-        for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== tab.dataset.tab;
-      });
+      tab.addEventListener("click", () => this.openTab(tab.dataset.tab));
     }
+    $("#yaml-discard").addEventListener("click", () => this.discardYaml());
+    this.wireReachability();
+    this.wireCompare();
     if (!this.canWrite) for (const b of document.querySelectorAll("[data-add], #yaml-apply, #undo")) b.disabled = true;
     window.clusterlab = this; // for the browser tests and the curious
   }
