@@ -142,22 +142,47 @@ def ip_addr(engine: Engine, node_name: str) -> str:
 
 
 def iptables_save_nat(engine: Engine, node_name: str) -> str:
-    """kube-proxy's `iptables-save -t nat` with the CNI's own nat chains merged in."""
+    """kube-proxy's `iptables-save -t nat` with the CNI's own nat chains merged in.
+
+    iptables-save prints the built-in chains' declarations, then the user chains' sorted by
+    name (libiptc keeps them sorted), then every chain's rules grouped by chain in that same
+    order. kube-proxy's chains all start with `KUBE-`, so a CNI chain goes either before all
+    of them (`FLANNEL-POSTRTG`, `CILIUM_POST_nat`) or after (`WEAVE`, `cali-…`). The CNI's
+    `-A POSTROUTING` jump joins the built-in rules: after kube-proxy's for flanneld, weave and
+    cilium, first for Felix (its ChainInsertMode default "insert" hooks at the top)."""
     from clusterlab.sim.kubeproxy import iptables_save_nat as kube_nat
 
     text = kube_nat(engine.cluster, node_name, engine.kubeproxy.plan)
     chains, rules = cni_nat_rules(engine.dataplane, node_name)
     if not rules:
         return text
-    # iptables-save lists every chain declaration before the first rule, rules before COMMIT;
     # splice with string offsets (the text has ~60k lines on a 10k-pod cluster)
-    first_rule = text.find("\n-A ")
+    first_decl = text.find("\n:KUBE-")
+    first_rule = text.find("\n-A KUBE-")
     commit = text.rfind("\nCOMMIT")
-    if first_rule < 0 or commit < 0:
+    if first_decl < 0 or first_rule < 0 or commit < 0:
         return text
-    decl = "".join(f"\n:{c} - [0:0]" for c in chains if f"\n:{c} - [0:0]\n" not in text)
-    return (text[:first_rule] + decl + text[first_rule:commit] + "".join("\n" + r for r in rules)
-            + text[commit:])
+    last_decl = text.rfind("\n:KUBE-", 0, first_rule)
+    last_decl_end = text.find("\n", last_decl + 1)
+    new_chains = sorted(c for c in chains if f"\n:{c} - [0:0]\n" not in text)
+
+    def lines(items: list[str]) -> str:
+        return "".join("\n" + item for item in items)
+
+    builtin = [r for r in rules if r.split(" ", 2)[1] not in chains]
+    top = [r for r in builtin if "-j cali-" in r]
+    bottom = [r for r in builtin if r not in top]
+    kube_post = text.find("\n-A POSTROUTING ", 0, first_rule)
+    if kube_post < 0:
+        kube_post = first_rule
+    by_chain = sorted((c, [r for r in rules if r.split(" ", 2)[1] == c]) for c in chains)
+    before = [r for c, rs in by_chain if c < "KUBE-" for r in rs]
+    after = [r for c, rs in by_chain if c > "KUBE-" for r in rs]
+    return (text[:first_decl] + lines([f":{c} - [0:0]" for c in new_chains if c < "KUBE-"])
+            + text[first_decl:last_decl_end]
+            + lines([f":{c} - [0:0]" for c in new_chains if c > "KUBE-"])
+            + text[last_decl_end:kube_post] + lines(top) + text[kube_post:first_rule]
+            + lines(bottom + before) + text[first_rule:commit] + lines(after) + text[commit:])
 
 
 def cni_nat_rules(dp: Dataplane, node_name: str) -> tuple[list[str], list[str]]:

@@ -113,7 +113,7 @@ def _policy(engine: Engine, query: dict) -> dict[str, Any]:
 
 
 def _dns(engine: Engine, query: dict) -> dict[str, Any]:
-    from clusterlab.sim import dns
+    from clusterlab.sim import dns, trace
 
     pod = _pod(engine, "from", query.get("from"))
     name = query.get("name")
@@ -123,7 +123,14 @@ def _dns(engine: Engine, query: dict) -> dict[str, Any]:
     if qtype not in DNS_TYPES:
         raise QueryError("type", f"Unsupported value: {qtype!r}: supported values: "
                          + ", ".join(f'"{t}"' for t in DNS_TYPES))
-    return dns.resolve(engine.cluster, engine.dns, pod, name, qtype).to_dict()
+    res = dns.resolve(engine.cluster, engine.dns, pod, name, qtype)
+    # The query is ordinary UDP 53 traffic to kube-dns (DNS-11): a policy or fault that drops
+    # it means no answer at all, whatever CoreDNS knows.
+    blocked = trace.dns_server_unreachable(engine, pod, query.get("seed"))
+    if blocked is not None:
+        return dns.dns_unreachable_result(blocked[0], name=name, qtype=qtype, server=res.server,
+                                          tried=res.tried[:1]).to_dict()
+    return res.to_dict()
 
 
 def _healthcheck(engine: Engine, query: dict) -> dict[str, Any]:

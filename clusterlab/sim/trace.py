@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, ip_address
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from clusterlab.sim import iptables as ipt
 from clusterlab.sim.cni import Dataplane, Route
@@ -168,9 +169,15 @@ class _Walker:
         self.reason = ""
         self.nats: list[_Nat] = []
         self.translated = False  # a Service translation happened (once per connection)
-        self.marked = False  # kube-proxy's 0x4000 mark
+        # kube-proxy's 0x4000 mark lives in the skb of one node: set by KUBE-MARK-MASQ there,
+        # consumed by that node's KUBE-POSTROUTING, never carried over the wire.
+        self.marked_on: str | None = None
         self.mark_rule = ""
-        self.snat_done = False
+        # Nodes whose nat POSTROUTING already rewrote this connection's source: conntrack
+        # NATs a connection once per node, but every node on the path has its own table
+        # (a pod's packet masqueraded by flanneld on node-1 is masqueraded again by
+        # KUBE-POSTROUTING on node-2 when kube-proxy there marked it, SVC-9).
+        self.snat_nodes: set[str] = set()
         self.policy_checked_egress = False
         self.policies: list[dict[str, Any]] = []
         self.decision: Any = None
@@ -179,7 +186,7 @@ class _Walker:
         self.delivered_pkt: Packet | None = None
         self.notes: list[str] = []
         self.unmatched_reason = ""
-        self.kpr_snat = False
+        self.kpr_snat_on: str | None = None  # node whose bpf NodePort SNATs (KPR)
 
     # ------------------------------------------------------------------ hop helpers
 
@@ -410,7 +417,7 @@ class _Walker:
                  f"kube-proxy ({dec.mode}) on {node}, {chain}: {dec.reason}")
         self.nats.append(_Nat(node, "dnat", pkt, out))
         if dec.marks:
-            self.marked = True
+            self.marked_on = node
             self.mark_rule = dec.marks[0][1]
         return out
 
@@ -440,7 +447,7 @@ class _Walker:
                  f"{b.label} (kube-proxy replacement, no KUBE-* chains)")
         self.nats.append(_Nat(node, "dnat", pkt, out))
         if b.node_name != node:
-            self.kpr_snat = True
+            self.kpr_snat_on = node
         return out
 
     # ------------------------------------------------------------------ policy
@@ -463,7 +470,12 @@ class _Walker:
                     "cilium": "Cilium's eBPF"}.get(self.dp.plugin, self.dp.plugin)
         if d.allowed:
             rule = ", ".join(r.text for r in d.allowed_by) or d.explanation
-            self.add(place, "policy-allow", pkt, pkt, rule, d.explanation)
+            explain = d.explanation
+            if not v.enforced:  # nothing on the node evaluated it (NET-4.6)
+                rule += f" (not enforced by {self.dp.plugin})"
+                explain += (f" — informational only: {self.dp.plugin} does not enforce "
+                            "NetworkPolicy (NET-4.6)")
+            self.add(place, "policy-allow", pkt, pkt, rule, explain)
             return
         isolated = ", ".join(f"NetworkPolicy {k}" for k in d.isolated_by)
         if not v.enforced:
@@ -542,17 +554,17 @@ class _Walker:
         return f"{node} {verb} the packet for {dst} out of {route.dev}{via}{ttl}"
 
     def postrouting(self, node: str, pkt: Packet, dev: str, route: Route) -> Packet:
-        if self.reply_of is not None or self.snat_done:
+        if self.reply_of is not None or node in self.snat_nodes:
             return pkt
         src = _addr(pkt.src)
         dst = _addr(pkt.dst)
-        if self.kpr_snat:
+        if self.kpr_snat_on == node:
             new = self.dp.node_ip(node) if dev == "eth0" else (
                 self.dp.iface_addr(node, dev) or self.dp.node_ip(node))
             return self.snat(node, pkt, new, dev, "cilium bpf_host nodeport SNAT",
                              "Cilium SNATs NodePort traffic forwarded to a backend on another "
                              "node to the node's address (kube-proxy replacement, SNAT mode)")
-        if self.marked:
+        if self.marked_on == node:
             new = self.dp.iface_addr(node, dev) or self.dp.node_ip(node)
             return self.snat(node, pkt, new, dev, KUBE_POSTROUTING_MASQ,
                              f"KUBE-POSTROUTING masquerades the 0x4000-marked packet to the "
@@ -565,7 +577,7 @@ class _Walker:
 
     def snat(self, node: str, pkt: Packet, new: IPv4Address, dev: str, rule: str,
              explain: str) -> Packet:
-        self.snat_done = True
+        self.snat_nodes.add(node)
         if str(new) == pkt.src:
             return pkt
         out = _pk(pkt, src=str(new))
@@ -773,18 +785,23 @@ class _Walker:
     def bridge_switch(self, node: str, pkt: Packet, src_pod: Pod) -> None:
         """Same L2 segment: the bridge switches the frame (no routing, TTL kept, NET-3.1)."""
         dp = self.dp
+        place = self.p_if(node, dp.bridge_name)
+        dst = _addr(pkt.dst)
+        if dst in dp.local_addresses(node):
+            # Addressed to the bridge's own IP (and MAC): the frame goes up to the host's IP
+            # stack, not across the bridge. That is where a reply to a masqueraded
+            # connection (source 10.244.1.1, SVC-9/SVC-15) meets conntrack and is then
+            # routed, TTL − 1, to the original client.
+            self.add(place, "bridge", pkt, pkt,
+                     f"{dp.bridge_name}: destination is the bridge's own address",
+                     f"the frame is for {dst}, {node}'s own address on "
+                     f"{dp.bridge_name}, so the bridge hands it to the host's IP stack")
+            self.host(node, pkt, "pod")
+            return
         pkt = self.conntrack_reply(node, pkt, bridged=True)
         dst = _addr(pkt.dst)
         pod = self.cluster.pod_by_ip.get(dst)
-        place = self.p_if(node, dp.bridge_name)
         if pod is None:
-            if dst in dp.local_addresses(node):
-                self.add(place, "bridge", pkt, pkt,
-                         f"{dp.bridge_name}: destination is the bridge's own address",
-                         f"the frame is for {dst}, {node}'s own address on "
-                         f"{dp.bridge_name}, so the bridge hands it to the host's IP stack")
-                self.host(node, pkt, "pod")
-                return
             owner = dp.owner_of(dst) if dp.plugin == "weave" else None
             if owner is not None and owner != node and dp.encap is not None:
                 self.tunnel(node, pkt, dp.encap, owner)
@@ -917,15 +934,25 @@ def _resolve_port(engine: Engine, port: int | str, protocol: str, dst_pod: Pod |
     return None, f"cannot resolve the port name {port!r} for {dst_ip}"
 
 
+_LB_INDEX: WeakKeyDictionary[Engine, dict[tuple[str, int, str], tuple[Service, ServicePort]]] = \
+    WeakKeyDictionary()
+
+
 def _lb_service(engine: Engine, ip: IPv4Address, port: int,
                 protocol: str) -> tuple[Service, ServicePort] | None:
-    for svc in engine.cluster.services:
-        if svc.type != "LoadBalancer" or str(ip) not in svc.load_balancer_ingress:
-            continue
-        for sp in svc.ports:
-            if sp.port == port and sp.protocol == protocol:
-                return svc, sp
-    return None
+    """The LoadBalancer Service port whose status ingress IP is `ip` (first in load order).
+    Indexed once per snapshot: an external trace must not scan every Service."""
+    index = _LB_INDEX.get(engine)
+    if index is None:
+        index = {}
+        for svc in engine.cluster.services:
+            if svc.type != "LoadBalancer":
+                continue
+            for value in svc.load_balancer_ingress:
+                for sp in svc.ports:
+                    index.setdefault((value, sp.port, sp.protocol), (svc, sp))
+        _LB_INDEX[engine] = index
+    return index.get((str(ip), port, protocol))
 
 
 def _lb_pick(engine: Engine, svc: Service, sp: ServicePort, seed: int | None,
@@ -1105,22 +1132,7 @@ def _resolve_name(engine: Engine, w: _Walker, src_pod: Pod | None, src_node: str
     qsize = 20 + 8 + 12 + len(name) + 2 + 4
     server_ip = _ip(server)
     if coredns.serves(server) and server_ip is not None:
-        sub = _Walker(engine, "UDP", seed, False, None)
-        sub.src_pod = src_pod
-        q = _flow_packet(str(src_pod.ip), server, "UDP", DNS_PORT, seed, qsize) \
-            if not src_pod.host_network else None
-        try:
-            if q is not None:
-                sub.from_pod(src_pod, q)
-            else:
-                node = src_pod.node_name or ""
-                route = engine.dataplane.lookup(node, server_ip)
-                src_ip = engine.dataplane.source_for(node, route) if route else \
-                    engine.dataplane.node_ip(node)
-                q = _flow_packet(str(src_ip), server, "UDP", DNS_PORT, seed, qsize)
-                sub.from_host(node, q, f"host-network pod {src_pod.key}")
-        except _Stop:
-            pass
+        sub, q = _walk_dns_query(engine, src_pod, server_ip, seed, qsize)
         first = res.tried[0] if res.tried else name
         if sub.verdict != "delivered":
             hops = list(sub.hops)
@@ -1177,6 +1189,46 @@ def _resolve_name(engine: Engine, w: _Walker, src_pod: Pod | None, src_node: str
     hops.append(Hop(2, Place("dns", None, served_by), "dns-answer", answer, answer, rule,
                     f"{res.tried[-1]}{cname} → {', '.join(ips)}; the client connects to {pick}"))
     return IPv4Address(pick), hops
+
+
+def _walk_dns_query(engine: Engine, src_pod: Pod, server_ip: IPv4Address, seed: int | None,
+                    qsize: int) -> tuple[_Walker, Packet]:
+    """Send `src_pod`'s query to its cluster nameserver over the real path (DNS-11: kube-proxy,
+    NetworkPolicy on UDP 53, faults); the walker's verdict says whether it got there."""
+    server = str(server_ip)
+    sub = _Walker(engine, "UDP", seed, False, None)
+    sub.src_pod = src_pod
+    try:
+        if not src_pod.host_network:
+            q = _flow_packet(str(src_pod.ip), server, "UDP", DNS_PORT, seed, qsize)
+            sub.from_pod(src_pod, q)
+        else:
+            node = src_pod.node_name or ""
+            route = engine.dataplane.lookup(node, server_ip)
+            src_ip = engine.dataplane.source_for(node, route) if route else \
+                engine.dataplane.node_ip(node)
+            q = _flow_packet(str(src_ip), server, "UDP", DNS_PORT, seed, qsize)
+            sub.from_host(node, q, f"host-network pod {src_pod.key}")
+    except _Stop:
+        pass
+    return sub, q
+
+
+def dns_server_unreachable(engine: Engine, pod: Pod, seed: int | None = None
+                           ) -> tuple[str, str] | None:
+    """Whether `pod`'s query reaches the cluster DNS it is configured with (DNS-11/DNS-12):
+    None when it does (or the pod does not use the cluster DNS), else ("timeout" | "refused",
+    why) — a dropped query times out, a kube-proxy REJECT is refused."""
+    from clusterlab.sim import resolver
+
+    server = resolver.resolv_conf(engine.cluster, pod).server
+    server_ip = _ip(server)
+    if server_ip is None or not engine.dns.serves(server):
+        return None
+    sub, _ = _walk_dns_query(engine, pod, server_ip, seed, 64)
+    if sub.verdict == "delivered":
+        return None
+    return ("refused" if sub.verdict == "rejected" else "timeout"), sub.reason
 
 
 def _renumber(hops: list[Hop], start: int = 1) -> list[Hop]:
