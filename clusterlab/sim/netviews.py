@@ -66,6 +66,11 @@ def ip_neigh(dp: Dataplane, node_name: str) -> str:
         return (f"# {dp.name}: no VXLAN device with static neighbour/FDB entries on "
                 f"{node_name}\n")
     dev = dp.encap.device if dp.encap is not None else ""
+    # With a `dev NAME` filter iproute2 leaves the `dev` token out of every entry
+    # (ipneigh.c / bridge/fdb.c: `if (!filter.index && r->ndm_ifindex)`), as NET-4.2 shows.
+    token = f" dev {dev} "
+    neigh = [e.replace(token, " ", 1) for e in neigh]
+    fdb = [e.replace(token, " ", 1) for e in fdb]
     out = [f"$ ip neigh show dev {dev}", *neigh, "", f"$ bridge fdb show dev {dev}", *fdb]
     return "\n".join(out) + "\n"
 

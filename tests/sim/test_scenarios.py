@@ -211,6 +211,23 @@ def test_ip_route_of_node_1_is_net_4_3_for_host_gw(tmp_path: Path) -> None:
     assert out.stdout == NET_4_3_NODE_1
 
 
+def test_cli_neighbour_and_fdb_entries_print_like_iproute2_with_a_dev_filter() -> None:
+    """NET-4.2: one permanent ARP and one FDB entry per remote node; with `dev flannel.1`
+    given, iproute2 prints no `dev` token in the entries."""
+    out = cli("node", "node-1", str(CLUSTER), "--show", "neigh")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "$ ip neigh show dev flannel.1"
+    mac = r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}"
+    assert [re.sub(mac, "MAC", x) for x in lines[1:4]] == [
+        "10.244.0.0 lladdr MAC PERMANENT", "10.244.2.0 lladdr MAC PERMANENT",
+        "10.244.3.0 lladdr MAC PERMANENT"]
+    assert lines[5] == "$ bridge fdb show dev flannel.1"
+    assert [re.sub(mac, "MAC", x) for x in lines[6:]] == [
+        "MAC dst 192.168.56.10 self permanent", "MAC dst 192.168.56.12 self permanent",
+        "MAC dst 192.168.57.13 self permanent"]
+
+
 # =========================================================================== TTL (ping)
 
 # (same node, other node in the same subnet, node-3 across the router); None = no delivery
