@@ -65,6 +65,9 @@ KNOWN_COMMANDS = ("annotate", "api-resources", "api-versions", "apply", "attach"
 SUPPORTED = ("get", "describe", "exec", "version", "help")
 OUTPUT_FORMATS = ("custom-columns,custom-columns-file,go-template,go-template-file,json,"
                   "jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
+# The API server's warning header on every v1 Endpoints request (KCTL-4)
+ENDPOINTS_WARNING = ("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 "
+                     "EndpointSlice\n")
 HELP = """kubectl controls the Kubernetes cluster manager.
 
  Find more information at: https://kubernetes.io/docs/reference/kubectl/
@@ -241,7 +244,8 @@ def cmd_get(engine: Engine, p: Parsed, namespace: str, clock: Clock) -> CommandR
         return _err(f"error: {exc}")
     if p.flag("ignore-not-found"):
         errors = []
-    stderr = "".join(errors)
+    warning = ENDPOINTS_WARNING if any(k is ENDPOINTS for k, _ in targets) else ""
+    stderr = warning + "".join(errors)
     code = 1 if errors else 0
     objects = [(k, o) for k, objs in found for o in objs]
 
@@ -255,7 +259,7 @@ def cmd_get(engine: Engine, p: Parsed, namespace: str, clock: Clock) -> CommandR
         return CommandResult(text, stderr, code)
     if not objects:
         if not errors and not named:
-            stderr = _no_resources(targets, namespace, all_ns)
+            stderr = warning + _no_resources(targets, namespace, all_ns)
         return CommandResult("", stderr, code)
     if fmt == "name":
         return CommandResult("".join(object_name(k, o.name) + "\n" for k, o in objects),
@@ -326,9 +330,10 @@ def cmd_describe(engine: Engine, p: Parsed, namespace: str, clock: Clock) -> Com
             outputs += [describer(engine, o, clock) for o in objs]
     except SelectorError as exc:
         return _err(f"error: {exc}")
+    warning = ENDPOINTS_WARNING if any(k is ENDPOINTS for k, _ in targets) else ""
     if not outputs and not errors:
-        return CommandResult("", _no_resources(targets, namespace, all_ns), 0)
-    return CommandResult("\n\n".join(outputs), "".join(errors), 1 if errors else 0)
+        return CommandResult("", warning + _no_resources(targets, namespace, all_ns), 0)
+    return CommandResult("\n\n".join(outputs), warning + "".join(errors), 1 if errors else 0)
 
 
 # --------------------------------------------------------------------------- exec
