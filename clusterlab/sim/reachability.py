@@ -81,23 +81,25 @@ class Matrix:
 
     def update(self, new_index: PolicyIndex) -> Matrix:
         """The matrix for `new_index` (usually `index.with_policy(...)`): only the edited
-        policies' contributions are recomputed when the pod groups are unchanged, otherwise
-        (the edit made groups split) it is computed afresh. This matrix stays valid."""
+        policies' contributions are recomputed (when the edit split pod groups, the
+        split-off groups first inherit their parents' state). This matrix stays valid."""
         if new_index is self.index:
             return self
-        if new_index.groups is not self.index.groups:
+        split = new_index.groups is not self.index.groups
+        if split and getattr(new_index, "_refined_from", None) is not self.index.groups:
             return Matrix.compute(new_index, self.port, self.protocol)
         state = self._state.fork()
         old, new = self.index.compiled, new_index.compiled
-        for key in old.keys() | new.keys():
-            before, after = old.get(key), new.get(key)
-            if before is after:
-                continue
-            if before is not None:
-                state.add(before, -1)
-            if after is not None:
-                state.add(after)
+        changed = [k for k in old.keys() | new.keys() if old.get(k) is not new.get(k)]
+        for key in changed:  # take out the old forms (on the old groups)
+            if key in old:
+                state.add(old[key], -1)
+        if split:  # split-off groups inherit from their parents
+            state.extend(new_index)
         state.index = new_index
+        for key in changed:
+            if key in new:
+                state.add(new[key])
         return Matrix(new_index, self.port, self.protocol, state.finish(), state)
 
     # ------------------------------------------------------------------ queries
@@ -362,11 +364,14 @@ class _Table:
         new.shared = self.shared = True
         return new
 
+    def unshare(self) -> None:
+        if self.shared:  # another state appends to the same array: copy on first write
+            self.rows, self.index, self.shared = self.rows.copy(), dict(self.index), False
+
     def row(self, sig: Any, make: Callable[[], np.ndarray]) -> int:
         k = self.index.get(sig)
         if k is None:
-            if self.shared:  # another state appends to the same array: copy on first write
-                self.rows, self.index, self.shared = self.rows.copy(), dict(self.index), False
+            self.unshare()
             if self.count == len(self.rows):
                 self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
             self.rows[self.count] = make()
@@ -377,12 +382,12 @@ class _Table:
 
 class _State:
     """Everything a matrix is assembled from, kept so that one policy can be taken out
-    and put back in (see the module docstring for the row formula)."""
+    and put back in (see the module docstring for the row formula). Namespace rows and
+    π sets hold (rule, peer index) keys; their group ids live once in `rule_ids`."""
 
     def __init__(self, index: PolicyIndex, port: int | str, protocol: str):
         n = len(index.groups)
         self.index, self.port, self.protocol, self.n = index, port, protocol, n
-        self.width = width = (n + 7) // 8
         self.named = index._port_cache  # per-group port facts, shared by the partition
         self.rule_ids: dict[CompiledRule, np.ndarray | None] = {}
         self.sel_count = np.zeros(n, dtype=np.int32)      # ingress policies selecting d
@@ -390,10 +395,11 @@ class _State:
         self.allpods_count = np.zeros(n, dtype=np.int32)  # `namespaceSelector: {}` rules
         self.ns_names = sorted(index._ns_gids)
         self.ns_pos = {ns: k for k, ns in enumerate(self.ns_names)}
-        self.ns_members: list[dict[tuple[CompiledRule, int], np.ndarray]] = [
-            {} for _ in range(len(self.ns_names) + 1)]  # last row: hostNetwork sources
+        self.ns_members: list[set[tuple[CompiledRule, int]]] = [
+            set() for _ in range(len(self.ns_names) + 1)]  # last row: hostNetwork sources
+        width = (n + 7) // 8
         self.ns_tab = np.zeros((len(self.ns_names) + 1, width), dtype=np.uint8)
-        self.pi: list[dict[tuple[CompiledRule, int], np.ndarray] | None] = [None] * n
+        self.pi: list[set[tuple[CompiledRule, int]] | None] = [None] * n
         self.rp = _Table(width, np.zeros(width, dtype=np.uint8))
         self.rp.index[frozenset()] = 0
         self.rp_idx = np.zeros(n, dtype=np.int64)
@@ -421,22 +427,45 @@ class _State:
         new.dirty_ns, new.dirty_pi, new.dirty_eg = set(), set(), set()
         return new
 
-    def _ns_dict(self, k: int) -> dict:
+    def extend(self, index: PolicyIndex) -> None:
+        """Move onto `index`'s refined groups: every split-off group inherits its parent's
+        counts, rule sets and columns. Valid for the policies still added — they cannot
+        tell a child from its parent (the caller took out those that can)."""
+        parents = index._parents
+        n_old, n = self.n, len(index.groups)
+        children = np.arange(n_old, n)
+        for name in ("sel_count", "all_count", "allpods_count", "rp_idx", "eg_idx", "g_ns"):
+            arr = getattr(self, name)
+            setattr(self, name, np.concatenate([arr, arr[parents]]))
+        self.rule_ids = {rule: index._extend_gids(ids) if ids is not None else None
+                         for rule, ids in self.rule_ids.items()}
+        self.pi = list(self.pi) + [set(self.pi[p]) if self.pi[p] is not None else None
+                                   for p in parents.tolist()]
+        self.own_pi = None if self.own_pi is None else self.own_pi | set(children.tolist())
+        self.dirty_pi.update(children.tolist())  # parents' rows may be about to change
+        self.dirty_eg.update(children.tolist())
+        self.ns_tab = _extend_columns(self.ns_tab, n_old, n, parents)
+        for table in (self.rp, self.eg):
+            table.unshare()
+            table.rows = _extend_columns(table.rows, n_old, n, parents)
+        self.index, self.n, self.named = index, n, index._port_cache
+
+    def _ns_set(self, k: int) -> set:
         if self.own_ns is not None and k not in self.own_ns:
-            self.ns_members[k] = dict(self.ns_members[k])
+            self.ns_members[k] = set(self.ns_members[k])
             self.own_ns.add(k)
         return self.ns_members[k]
 
-    def _pi_dict(self, g: int) -> dict:
-        d = self.pi[g]
-        if d is None:
-            d = self.pi[g] = {}
+    def _pi_set(self, g: int) -> set:
+        members = self.pi[g]
+        if members is None:
+            members = self.pi[g] = set()
             if self.own_pi is not None:
                 self.own_pi.add(g)
         elif self.own_pi is not None and g not in self.own_pi:
-            d = self.pi[g] = dict(d)
+            members = self.pi[g] = set(members)
             self.own_pi.add(g)
-        return d
+        return members
 
     def ids(self, cp: CompiledPolicy, rule: CompiledRule) -> np.ndarray | None:
         """Destination groups one rule admits on this port — egress: its peers (`P_r ∧
@@ -477,24 +506,27 @@ class _State:
                     for ns in p.namespaces:
                         k = self.ns_pos.get(ns)
                         if k is not None:
-                            _put(self._ns_dict(k), key, ids, sign)
+                            _put(self._ns_set(k), key, sign)
                             self.dirty_ns.add(k)
                 elif p.kind in (PODS, IP_BLOCK):
                     gids = p.gids.tolist()
                     for g in gids:
-                        _put(self._pi_dict(g), key, ids, sign)
+                        _put(self._pi_set(g), key, sign)
                     self.dirty_pi.update(gids)
+
+    def _union_of(self, keys: Iterable[tuple[CompiledRule, int]]) -> np.ndarray:
+        ids = self.rule_ids
+        return _union(self.n, (ids[rule] for rule, _ in keys))
 
     def finish(self) -> np.ndarray:
         """Recompute what the added/removed policies touched and assemble the rows:
         `EG[σ(s)] & (NOTISO | ALL | ALLPODS·pod(s) | NS[ns(s)] | RP[π(s)])`."""
         n = self.n
         for k in self.dirty_ns:
-            self.ns_tab[k] = _union(n, self.ns_members[k].values())
+            self.ns_tab[k] = self._union_of(self.ns_members[k])
         for g in self.dirty_pi:
-            members = self.pi[g] or {}
-            self.rp_idx[g] = self.rp.row(frozenset(members),
-                                         lambda m=members: _union(n, m.values()))
+            members = frozenset(self.pi[g] or ())
+            self.rp_idx[g] = self.rp.row(members, lambda m=members: self._union_of(m))
         eg_of = self.index._eg_of
         for g in self.dirty_eg:
             sigma = eg_of[g]
@@ -513,11 +545,23 @@ class _State:
         return rows
 
 
-def _put(d: dict, key: Any, ids: np.ndarray, sign: int) -> None:
+def _put(members: set, key: Any, sign: int) -> None:
     if sign > 0:
-        d[key] = ids
+        members.add(key)
     else:
-        d.pop(key, None)
+        members.discard(key)
+
+
+def _extend_columns(rows: np.ndarray, n_old: int, n: int, parents: np.ndarray) -> np.ndarray:
+    """Packed rows over n_old groups → over n, column n_old+k copying column parents[k]."""
+    width = (n + 7) // 8
+    if width > rows.shape[1]:
+        rows = np.pad(rows, ((0, 0), (0, width - rows.shape[1])))
+    for k, p in enumerate(parents.tolist()):
+        c = n_old + k
+        bit = (rows[:, p >> 3] >> np.uint8(7 - (p & 7))) & np.uint8(1)
+        rows[:, c >> 3] |= bit << np.uint8(7 - (c & 7))
+    return rows
 
 
 # --------------------------------------------------------------------------- diff

@@ -255,9 +255,12 @@ def test_incremental_update_equals_full_rebuild(c: Cluster, data: st.DataObject)
     m = idx.matrix(port, protocol)
     keys = [p.key for p in c.network_policies]
     for step in range(3):
-        action = data.draw(st.sampled_from(("add", "replace", "remove")))
+        action = data.draw(st.sampled_from(("add", "replace", "remove", "add+remove")))
         changed, removed = None, None
-        if action == "add" or not keys:
+        if action == "add+remove" and keys:
+            changed = data.draw(policies(f"new{step}"))
+            removed = data.draw(st.sampled_from(keys))
+        elif action in ("add", "add+remove") or not keys:
             changed = data.draw(policies(f"new{step}"))
         elif action == "replace":
             old = idx.cluster.policy_by_key[data.draw(st.sampled_from(keys))]
@@ -472,3 +475,27 @@ def test_diff_between_snapshots_with_different_pods():
     assert d.removed_pods == ("shop/web-0",)
     assert str(d) == "this change cuts 0 flows and opens 6 (1 pod added, 1 pod removed)"
     assert d.to_dict()["summary"] == str(d)
+
+
+def test_split_and_removal_in_one_chain_of_edits():
+    clients = [_pod(f"edge/client-{i}", f"10.244.1.{20 + i}", app="client",
+                    role="canary" if i == 0 else "stable") for i in range(3)]
+    to_db = NetworkPolicy("shop", "db", LabelSelector.of({"app": "db"}), ("Ingress",),
+                          ingress=(NetworkPolicyRule((NetworkPolicyPeer(
+                              LabelSelector.of({"app": "client"}),
+                              LabelSelector.of({NS_NAME: "edge"})),)),))
+    deny_db = NetworkPolicy("shop", "deny-db", LabelSelector.of({"app": "db"}), ("Ingress",))
+    c = _cluster(WEB + DB + clients, [to_db, deny_db])
+    idx = PolicyIndex.build(c)
+    m = idx.matrix(8080, "TCP")
+    # one step: a policy that splits the clients' group, and the db policy removed
+    canary = NetworkPolicy("edge", "canary", LabelSelector.of({"role": "canary"}), ("Egress",),
+                           egress=(NetworkPolicyRule(),))
+    idx2 = idx.with_policy(canary, "shop/db")
+    m2 = m.update(idx2)
+    assert (m2.to_dense() == dense_by_oracle(idx2.cluster, 8080, "TCP")).all()
+    assert not m2.allowed("edge/client-1", "shop/db-0")
+    idx3 = idx2.with_policy(to_db)
+    m3 = m2.update(idx3)
+    assert (m3.to_dense() == dense_by_oracle(idx3.cluster, 8080, "TCP")).all()
+    assert (m.to_dense() == dense_by_oracle(c, 8080, "TCP")).all()  # the first stays valid
