@@ -426,9 +426,13 @@ class Cluster:
 
     @cached_property
     def pod_by_ip(self) -> Mapping[IPv4Address, Pod]:
-        """Pods with their own IP (hostNetwork pods share the node's and are left out)."""
-        return _index((p for p in self.pods if p.ip is not None and not p.host_network),
-                      lambda p: p.ip)
+        """Live pods with their own IP.
+
+        hostNetwork pods share the node's IP and are left out; so are Succeeded/Failed
+        pods, whose IP the CNI may already have handed to a new pod.
+        """
+        return _index((p for p in self.pods if p.ip is not None and not p.host_network
+                       and p.phase not in ("Succeeded", "Failed")), lambda p: p.ip)
 
     @cached_property
     def node_by_ip(self) -> Mapping[IPv4Address, Node]:
