@@ -43,9 +43,19 @@ schema = _load_schema()
 
 @pytest.fixture
 def target(db, api, alice):
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     cluster = create_cluster(api, yaml_text=DEMO_YAML)
     token, _ = Token.objects.get_or_create(user=alice)
-    return {"id": cluster["id"], "token": token.key}
+    # The raw WSGI handler would close the test's connection around each request (Django's
+    # test client prevents it, and reconnects the handlers after each of its requests);
+    # on PostgreSQL that would end the test transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"id": cluster["id"], "token": token.key}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
