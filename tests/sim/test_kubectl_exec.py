@@ -476,7 +476,8 @@ def test_nslookup_nxdomain_srv_cname_and_external():
     r = kexec("kubectl exec client -- nslookup nope")
     assert r.stdout.endswith("** server can't find nope: NXDOMAIN\n\n")
     assert (r.stderr, r.exit_code) == (terminated(1), 1)
-    srv = kexec("kubectl exec client -- nslookup -type=SRV _http._tcp.web.default.svc.cluster.local")
+    srv = kexec("kubectl exec client -- nslookup -type=SRV "
+                "_http._tcp.web.default.svc.cluster.local")
     assert "_http._tcp.web.default.svc.cluster.local\tservice = 0 100 80 " \
            "web.default.svc.cluster.local.\n" in srv.stdout
     cname = kexec("kubectl exec client -- nslookup ext-db").stdout
