@@ -228,6 +228,26 @@ def test_cli_neighbour_and_fdb_entries_print_like_iproute2_with_a_dev_filter() -
         "MAC dst 192.168.57.13 self permanent"]
 
 
+def test_calico_vxlan_routes_look_like_net_5_6() -> None:
+    """NET-5.6: `<block> via <peer VTEP> dev vxlan.calico onlink` (Felix programs tunnel
+    routes with DeviceRouteProtocol 3 = boot, which `ip route` hides) and
+    `blackhole <own block> proto 80`; CrossSubnet same-subnet peers `via <node IP> dev eth0
+    proto 80 onlink` (felix calculateRouteProtocol)."""
+    from clusterlab.sim.netviews import node_view
+
+    e = engine("calico-vxlan")
+    routes = node_view(e, "node-1", "routes").splitlines()
+    b2 = e.dataplane.ranges("node-2")[0]
+    vtep2 = iface_addr(e, "node-2", "vxlan.calico")
+    assert f"{b2} via {vtep2} dev vxlan.calico onlink" in routes
+    assert f"blackhole {e.dataplane.ranges('node-1')[0]} proto 80" in routes
+    e = engine("calico-vxlan-crosssubnet")
+    routes = node_view(e, "node-1", "routes").splitlines()
+    assert f"{e.dataplane.ranges('node-2')[0]} via 192.168.56.12 dev eth0 proto 80 onlink" in routes
+    b3, vtep3 = e.dataplane.ranges("node-3")[0], iface_addr(e, "node-3", "vxlan.calico")
+    assert f"{b3} via {vtep3} dev vxlan.calico onlink" in routes
+
+
 # =========================================================================== TTL (ping)
 
 # (same node, other node in the same subnet, node-3 across the router); None = no delivery

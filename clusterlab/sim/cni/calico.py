@@ -8,8 +8,8 @@ one `/32 dev caliX scope link` route per local pod, so even same-node traffic is
 Between nodes (NET-5.4 … NET-5.7):
 
 * ipip: `<block> via <peer IP> dev tunl0 proto bird onlink`; IP protocol 4, overhead 20.
-* vxlan: `<block> via <peer tunnel IP> dev vxlan.calico proto 80 onlink`; UDP 4789,
-  VNI 4096, overhead 50.
+* vxlan: `<block> via <peer tunnel IP> dev vxlan.calico onlink` (protocol boot, not
+  printed); UDP 4789, VNI 4096, overhead 50.
 * bgp (Never): `<block> via <peer IP> dev eth0 proto bird`; across subnets BIRD resolves
   the next hop recursively, so the route points at the gateway, which has no pod routes.
 * CrossSubnet: same-subnet peers get the plain route (`proto bird`, or `proto 80 onlink`
@@ -40,7 +40,8 @@ class CalicoDataplane(Dataplane):
         self.mode = cluster.config.cni_mode
         self.cross_subnet = cluster.config.cross_subnet
         self.encap: Encap | None = {"ipip": CALICO_IPIP, "vxlan": CALICO_VXLAN}.get(self.mode)
-        # Felix programs VXLAN routes itself (protocol 80); BIRD programs the others
+        # Felix programs VXLAN-mode routes itself (blackhole and same-subnet routes with
+        # protocol 80, tunnel routes with the default boot); BIRD programs the others
         self.proto = "80" if self.mode == "vxlan" else "bird"
 
     @property
@@ -98,7 +99,10 @@ class CalicoDataplane(Dataplane):
         if self.encapsulates_to(node_name, peer):
             if self.mode == "ipip":
                 return Route(rng, dev="tunl0", via=peer_ip, proto="bird", onlink=True, peer=peer)
-            return Route(rng, dev="vxlan.calico", via=self.tunnel_ip(peer), proto="80",
+            # Felix's tunnel routes carry DeviceRouteProtocol (default 3, RTPROT_BOOT, which
+            # `ip route` does not print); only its same-subnet and blackhole routes get 80
+            # (felix calculateRouteProtocol; NET-5.6's listing).
+            return Route(rng, dev="vxlan.calico", via=self.tunnel_ip(peer), proto="boot",
                          onlink=True, peer=peer)
         if self.mode == "vxlan":  # CrossSubnet, same subnet: Felix route via the node IP
             return Route(rng, dev="eth0", via=peer_ip, proto="80", onlink=True, peer=peer)
