@@ -41,7 +41,7 @@ import gc
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
@@ -68,6 +68,8 @@ EGRESS = "egress"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 # --------------------------------------------------------------------------- peers & rules
+
+_NO_IDS = np.empty(0, dtype=np.int32)
 
 # Peer kinds, from cheapest to most specific to evaluate:
 ALL = "all"          # a rule without peers: every source/destination, pods or not
@@ -107,6 +109,13 @@ class CompiledPolicy:
     selected: np.ndarray  # pod group ids the podSelector selects (sorted)
     ingress: tuple[CompiledRule, ...]  # empty when the policy does not affect ingress
     egress: tuple[CompiledRule, ...]
+    referenced: np.ndarray = field(default_factory=lambda: _NO_IDS)  # selected + peer ids
+
+    def __post_init__(self) -> None:
+        parts = [self.selected] + [p.gids for r in self.ingress + self.egress
+                                   for p in r.peers if p.gids is not None and len(p.gids)]
+        object.__setattr__(self, "referenced",
+                           parts[0] if len(parts) == 1 else np.concatenate(parts))
 
     @property
     def key(self) -> str:
@@ -555,6 +564,11 @@ class PolicyIndex:
         or ipBlocks no policy looked at before) and unchanged policies are not
         recompiled, so `Matrix.update` can recompute only what the edit touches.
         """
+        with no_gc():
+            return self._with_policy(changed_or_new, removed_key)
+
+    def _with_policy(self, changed_or_new: NetworkPolicy | None,
+                     removed_key: str | None) -> PolicyIndex:
         policies: list[NetworkPolicy] = []
         placed = False
         for p in self.cluster.network_policies:
@@ -574,22 +588,24 @@ class PolicyIndex:
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
         delta = (_Features.of([changed_or_new], self._namespaces_matching)
                  .missing_from(self._feats) if changed_or_new is not None else None)
+        ing, eg = self._ing_of, self._eg_of
+        compiled = dict(self._compiled)
         if delta is None:
             new._feats = self._feats
             new._adopt_groups(self)
-            compiled = dict(self._compiled)
         else:
             new._feats = self._feats.merged(delta)
             if new._refine_groups(self, delta):
-                compiled = {k: new._extend_compiled(cp) for k, cp in self._compiled.items()}
-            else:
-                compiled = dict(self._compiled)
+                ing, eg = new._split_selection(self, compiled)
+        touched = {k for k in (removed_key, changed_or_new.key if changed_or_new else None)
+                   if k}
+        before = {k: compiled[k] for k in touched if k in compiled}
         if removed_key is not None:
             compiled.pop(removed_key, None)
         if changed_or_new is not None:
             compiled[changed_or_new.key] = new._compile(changed_or_new)
         new._compiled = {p.key: compiled[p.key] for p in policies}
-        new._update_selection(self, changed_or_new, removed_key)
+        new._update_selection(ing, eg, before, touched)
         new._parent = weakref.ref(self)
         return new
 
@@ -602,7 +618,7 @@ class PolicyIndex:
         """Split old groups by the new features; split-off parts get new ids at the end,
         so every old group id keeps meaning a subset of what it meant before."""
         signer = _Signer(delta, self._pods, self._ips)
-        members = [list(m) for m in old._members]
+        members = list(old._members)  # member lists are never mutated: share them
         parents: list[int] = []
         if delta.named_ports or delta.ip_blocks:
             candidates = range(len(old._members))
@@ -628,7 +644,6 @@ class PolicyIndex:
             self._block_gids = old._block_gids + self._block_members(
                 self._feats.ip_blocks[len(old._block_gids):])
             return False
-        self._set_groups(members)
         self._parents = np.asarray(parents, dtype=np.int32)
         self._n_old_groups = n_old = len(old._members)
         self._is_parent = np.zeros(n_old, dtype=bool)
@@ -636,8 +651,40 @@ class PolicyIndex:
         self._children: dict[int, list[int]] = {}
         for k, parent in enumerate(parents):
             self._children.setdefault(parent, []).append(n_old + k)
+        self._split_groups(old, members)
         self._refined_from = old.groups
         return True
+
+    def _split_groups(self, old: PolicyIndex, members: list[list[int]]) -> None:
+        """`_set_groups` for a refinement, reusing everything of the groups that did not
+        split (split-off groups are appended: old ids keep their meaning)."""
+        pods, keys = self._pods, self._keys
+        n_old = self._n_old_groups
+        groups = list(old.groups)
+        for gid in self._children:
+            g = groups[gid]
+            groups[gid] = PodGroup(gid, g.namespace, tuple(keys[i] for i in members[gid]),
+                                   g.host_network)
+        gid_of = old._gid_of.copy()
+        rep = list(old._rep)
+        ns_gids = dict(old._ns_gids)
+        for gid in range(n_old, len(members)):
+            idx = members[gid]
+            first = pods[idx[0]]
+            groups.append(PodGroup(gid, first.namespace, tuple(keys[i] for i in idx),
+                                   first.host_network))
+            gid_of[idx] = gid
+            rep.append(first)
+            if not first.host_network:
+                ns_gids[first.namespace] = np.append(ns_gids[first.namespace],
+                                                     np.int32(gid))
+        self.groups = tuple(groups)
+        self._members, self._gid_of, self._rep, self._ns_gids = members, gid_of, rep, ns_gids
+        self._nonhost = np.concatenate([old._nonhost, np.fromiter(
+            (not g.host_network for g in groups[n_old:]), dtype=bool, count=len(groups) - n_old)])
+        self._block_gids = [self._extend_gids(b) for b in old._block_gids] + \
+            self._block_members(self._feats.ip_blocks[len(old._block_gids):])
+        self._sel_cache, self._peer_cache, self._port_cache = {}, {}, {}
 
     def _block_members(self, blocks: Iterable[IPBlock]) -> list[np.ndarray]:
         """Per ipBlock, the groups whose address it contains (pod IPs too, Calico-style)."""
@@ -670,6 +717,8 @@ class PolicyIndex:
     def _extend_compiled(self, cp: CompiledPolicy) -> CompiledPolicy:
         """The compiled policy on the refined groups; the same object when nothing of it
         involves a split group."""
+        if not self._is_parent[cp.referenced].any():
+            return cp
         def peer(p: CompiledPeer) -> CompiledPeer:
             if p.gids is None:
                 return p
@@ -693,18 +742,31 @@ class PolicyIndex:
             return cp
         return CompiledPolicy(cp.policy, selected, ingress, egress)
 
-    def _update_selection(self, old: PolicyIndex, changed: NetworkPolicy | None,
-                          removed_key: str | None) -> None:
-        touched = {k for k in (removed_key, changed.key if changed else None) if k}
-        if self.groups is not old.groups:  # refined: rebuild the per-group lists (cheap)
-            self._index_selection()
-            return
-        ing, eg = list(old._ing_of), list(old._eg_of)
+    def _split_selection(self, old: PolicyIndex, compiled: dict[str, CompiledPolicy],
+                         ) -> tuple[list, list]:
+        """After a split: extend every compiled policy (in `compiled`, in place) and the
+        per-group selection lists (children start with their parent's)."""
+        parents = self._parents.tolist()
+        ing = list(old._ing_of) + [old._ing_of[p] for p in parents]
+        eg = list(old._eg_of) + [old._eg_of[p] for p in parents]
+        for key, cp in list(compiled.items()):
+            new_cp = self._extend_compiled(cp)
+            if new_cp is cp:
+                continue
+            compiled[key] = new_cp
+            for g in new_cp.selected.tolist():
+                ing[g] = tuple(new_cp if x is cp else x for x in ing[g])
+                eg[g] = tuple(new_cp if x is cp else x for x in eg[g])
+        return ing, eg
+
+    def _update_selection(self, ing: list, eg: list, before: dict[str, CompiledPolicy],
+                          touched: set[str]) -> None:
+        """Per-group selection lists from the previous ones: take out the touched policies'
+        old forms (`before`), put in their new ones, in cluster order."""
+        ing, eg = list(ing), list(eg)
         gids: set[int] = set()
-        for key in touched:
-            for cp in (old._compiled.get(key), self._compiled.get(key)):
-                if cp is not None:
-                    gids.update(cp.selected.tolist())
+        for cp in before.values():
+            gids.update(cp.selected.tolist())
         for g in gids:
             ing[g] = tuple(cp for cp in ing[g] if cp.key not in touched)
             eg[g] = tuple(cp for cp in eg[g] if cp.key not in touched)
