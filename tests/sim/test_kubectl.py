@@ -542,7 +542,9 @@ def test_output_name_yaml_and_json():
     engine, facts = services_cluster()
     assert kubectl(engine, "kubectl get svc web db -o name", facts).stdout == \
         "service/web\nservice/db\n"
-    doc = yaml.safe_load(kubectl(engine, "kubectl get svc web -o yaml", facts).stdout)
+    text = kubectl(engine, "kubectl get svc web -o yaml", facts).stdout
+    assert '  creationTimestamp: "2025-05-01T10:00:00Z"\n' in text  # go-yaml quotes with "
+    doc = yaml.safe_load(text)
     assert doc["kind"] == "Service"
     assert doc["metadata"]["creationTimestamp"] == "2025-05-01T10:00:00Z"
     assert doc["spec"]["clusterIP"] == "10.96.100.10"

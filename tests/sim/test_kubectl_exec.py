@@ -375,6 +375,10 @@ def test_curl_dns_blocked_by_policy():
 def test_curl_empty_reply_from_a_non_http_server():
     r = kexec("kubectl exec client -- curl -sS db:5432")
     assert r == CommandResult("", "curl: (52) Empty reply from server\n" + terminated(52), 52)
+    # ExternalName → CNAME → the outside PostgreSQL host; it listens on 5432 only
+    assert kexec("kubectl exec client -- curl -sS ext-db:5432").exit_code == 52
+    assert kexec("kubectl exec client -- curl -sS ext-db").stderr.startswith(
+        "curl: (7) Failed to connect to ext-db port 80 after ")
 
 
 def test_curl_transfer_stalls_behind_an_mtu_black_hole():

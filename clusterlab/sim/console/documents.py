@@ -127,7 +127,15 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    style = "|" if "\n" in data else None
+    """go-yaml's choice: plain when unambiguous, else double quotes (`"True"`, `"10"`,
+    timestamps, empty strings) — PyYAML would pick single quotes."""
+    if "\n" in data:
+        style: str | None = "|"
+    elif dumper.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str" \
+            or not dumper.analyze_scalar(data).allow_block_plain:
+        style = '"'
+    else:
+        style = None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 

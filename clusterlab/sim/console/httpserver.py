@@ -16,7 +16,7 @@ The snapshot does not say which processes listen where, so the console assumes:
   (10250) and the API server (6443, on control-plane nodes) — both TLS-only, so plain
   HTTP gets Go's `400 Client sent an HTTP request to an HTTPS server.`;
 * an outside host answers on the ports it `listens` on (all ports when it lists none)
-  with a small page naming it.
+  with a small page naming it — or like the well-known non-HTTP servers above.
 """
 
 from __future__ import annotations
@@ -195,6 +195,10 @@ def serve(engine: Engine, backend: str, port: int, path: str, host_header: str,
         return Answer("refused", who=node.name, notes=(
             f"nothing on {node.name} listens on {port}/TCP",))
     host = next((h for h in cluster.config.external_hosts if str(h.ip) == backend), None)
+    if port in MYSQL_PORTS:
+        return Answer("http09", who=backend)
+    if port in EMPTY_REPLY_PORTS:
+        return Answer("empty", who=backend)
     label = (host.name if host is not None and host.name else backend)
     body = f"<html><body><h1>{label}</h1></body></html>\n"
     headers = (("Date", http_date(now)), ("Content-Type", "text/html"),
