@@ -10,6 +10,7 @@ function sends every change event").
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ from clusterlab.labs.models import Cluster, ClusterObject, Revision, Workload
 from clusterlab.labs.signals import cluster_changed
 from clusterlab.sim import model as sim
 from clusterlab.sim.engine import Engine
-from clusterlab.sim.errors import ManifestError
 
+log = logging.getLogger(__name__)
 MAX_OBJECTS = int(os.environ.get("CLUSTERLAB_MAX_OBJECTS", "20000"))
 
 
@@ -132,10 +133,7 @@ def commit_change(cluster: Cluster, user: Any, changes: list[Change] | Planner, 
                               [{"field": "items", "type": "Too many",
                                 "message": f"items: Too many: {len(new_state)}: must have at "
                                            f"most {MAX_OBJECTS} items"}])
-            try:
-                loaded = snapshot.load_state(new_config, new_state, sources)
-            except ManifestError as exc:
-                raise Invalid.from_manifest_error(exc) from None
+            loaded = snapshot.load_checked(new_config, new_state, sources)
             result.snapshot = loaded
         if dry_run:
             return result
@@ -299,9 +297,15 @@ def _after_commit(cluster: Cluster, revision: Revision, old_version: int,
             previous = snapshot.cached(cluster_id, old_version)
             if previous is not None:
                 snapshot.remember(cluster_id, version, previous)
-        cluster_changed.send(sender=Cluster, cluster=cluster, revision=revision)
+        # The write is committed: a failing receiver (say, Redis down) is logged, never
+        # turned into an error for the writer.
+        for receiver, outcome in cluster_changed.send_robust(sender=Cluster, cluster=cluster,
+                                                             revision=revision):
+            if isinstance(outcome, Exception):
+                log.error("cluster_changed receiver %r failed: %r", receiver, outcome,
+                          exc_info=outcome)
 
-    transaction.on_commit(done)
+    transaction.on_commit(done, robust=True)
 
 
 def create_cluster(owner: Any, *, name: str, description: str = "",
@@ -312,10 +316,7 @@ def create_cluster(owner: Any, *, name: str, description: str = "",
     state = dict(objects or {})
     if len(state) > MAX_OBJECTS:
         raise Invalid(f"too many objects: a cluster may hold at most {MAX_OBJECTS}", [])
-    try:
-        loaded = snapshot.load_state(config, state)
-    except ManifestError as exc:
-        raise Invalid.from_manifest_error(exc) from None
+    loaded = snapshot.load_checked(config, state)
     with transaction.atomic():
         cluster = Cluster.objects.create(owner=owner, name=name, description=description,
                                          config=config, visibility=visibility,

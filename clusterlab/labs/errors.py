@@ -76,6 +76,12 @@ class TooLarge(LabsError):
     status_code = 413
 
 
+class EngineFailure(LabsError):
+    """The simulator could not answer (a bug or stored data it now refuses): 422, not 500."""
+
+    status_code = 422
+
+
 def describe_problems(problems: list[Problem]) -> str:
     """`Service "web" is invalid: …` per object (API server wording), joined by `; `."""
     groups: OrderedDict[tuple[str, str], list[str]] = OrderedDict()

@@ -11,6 +11,7 @@ snapshot to the cache after commit.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from clusterlab.labs.models import Cluster, ClusterObject
 from clusterlab.sim import model as sim
 from clusterlab.sim.engine import Engine
 
+log = logging.getLogger(__name__)
 CACHE_SIZE = int(os.environ.get("CLUSTERLAB_SNAPSHOT_CACHE", "64"))
 _KIND_ORDER = {k.kind: i for i, k in enumerate(KINDS)}
 
@@ -224,6 +226,22 @@ def load_state(config: Mapping[str, Any], state: State,
     return manifests.load_documents(documents(config, state, sources))
 
 
+def load_checked(config: Mapping[str, Any], state: State,
+                 sources: Mapping[Key, str] | None = None) -> sim.Cluster:
+    """`load_state` for the write path: refusals are 400s, engine failures 422s."""
+    from clusterlab.labs.errors import EngineFailure, Invalid
+    from clusterlab.sim.errors import ManifestError
+
+    try:
+        return load_state(config, state, sources)
+    except ManifestError as exc:
+        raise Invalid.from_manifest_error(exc) from None
+    except Exception as exc:
+        log.exception("the engine failed to load a cluster")
+        raise EngineFailure(f"the simulator could not load this cluster: "
+                            f"{type(exc).__name__}: {exc}") from None
+
+
 class _LRU:
     def __init__(self, size: int):
         self.size = size
@@ -278,7 +296,21 @@ def get_engine(cluster: Cluster) -> Engine:
         stats["hits"] += 1
         return engine
     rows = load_rows(cluster.pk)
-    engine = Engine(load_state(cluster.config or {}, state_of(rows)))
+    try:
+        engine = Engine(load_state(cluster.config or {}, state_of(rows)))
+    except Exception as exc:
+        # Stored objects that an updated engine now refuses: say so, with every problem,
+        # so the owner can fix them with one apply (writes validate the whole cluster).
+        from clusterlab.labs.errors import EngineFailure, describe_problems
+        from clusterlab.sim.errors import ManifestError
+
+        if isinstance(exc, ManifestError):
+            raise EngineFailure("the stored cluster does not load any more: "
+                                + describe_problems(exc.problems),
+                                errors=[p.to_dict() for p in exc.problems]) from None
+        log.exception("the engine failed to load cluster %s", cluster.pk)
+        raise EngineFailure(f"the simulator could not load this cluster: "
+                            f"{type(exc).__name__}: {exc}") from None
     stats["builds"] += 1
     current = Cluster.objects.filter(pk=cluster.pk).values_list("resource_version", flat=True)
     if list(current) == [cluster.resource_version]:

@@ -16,6 +16,9 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_snapshot_cache():
+    from django.core.cache import cache
+
+    cache.clear()  # throttle history too: user ids repeat across rolled-back tests
     snapshot.clear_cache()
     yield
     snapshot.clear_cache()

@@ -21,7 +21,7 @@ from clusterlab.labs import apply as apply_mod
 from clusterlab.labs import revisions, snapshot
 from clusterlab.labs.api.base import ClusterScopedMixin
 from clusterlab.labs.api.manifests import body_documents
-from clusterlab.labs.errors import Invalid, LabsError, NotFound
+from clusterlab.labs.errors import EngineFailure, Invalid, LabsError, NotFound
 from clusterlab.labs.serializers import MatrixDiffRequestSerializer, MatrixRequestSerializer
 from clusterlab.sim.engine import Engine
 from clusterlab.sim.errors import ManifestError
@@ -32,10 +32,6 @@ MAX_QUERIES = 200
 
 class NotImplementedByEngine(LabsError):
     status_code = status.HTTP_501_NOT_IMPLEMENTED
-
-
-class EngineFailure(LabsError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
 def jsonable(value: Any) -> Any:
@@ -231,10 +227,7 @@ class MatrixDiffView(ClusterScopedMixin, APIView):
         elif body.validated_data.get("revision") is not None:
             number = body.validated_data["revision"]
             config, state = revisions.at(cluster, number)
-            try:
-                proposed = Engine(snapshot.load_state(config, state))
-            except ManifestError as exc:
-                raise Invalid.from_manifest_error(exc) from None
+            proposed = Engine(snapshot.load_checked(config, state))
             against = f"revision {number}"
         else:
             raise Invalid('body: Required value: "manifests" (YAML) or "revision" (number)',
