@@ -68,6 +68,12 @@ def test_every_row_of_a_rectangular_table_aligns(rows):
         assert line == row[0].ljust(widths[0]) + row[1].ljust(widths[1]) + row[2]
 
 
+@given(st.lists(st.lists(st.text(alphabet="ab\t -é", max_size=6), min_size=1, max_size=4),
+                min_size=1, max_size=6))
+def test_the_table_fast_path_equals_the_general_algorithm(rows):
+    assert table(rows) == tabwrite("".join("\t".join(r) + "\n" for r in rows))
+
+
 @pytest.mark.parametrize(("delta", "text"), [
     (timedelta(seconds=-5), "<invalid>"), (timedelta(seconds=-1), "0s"), (timedelta(0), "0s"),
     (timedelta(seconds=45), "45s"), (timedelta(seconds=119), "119s"),

@@ -20,6 +20,7 @@ from clusterlab.sim.console.objects import (
     labels_of,
 )
 from clusterlab.sim.console.timefmt import since
+from clusterlab.sim.endpoints import ip_text
 from clusterlab.sim.engine import Engine
 from clusterlab.sim.model import (
     EndpointSlice,
@@ -76,7 +77,7 @@ def _pod_row(engine: Engine, pod: Pod, clock: Clock, wide: bool) -> list[str]:
     row = [pod.name, pod_ready(pod), pod_status(pod), pod_restarts(pod, clock),
            since(clock.created("pods", pod.namespace, pod.name), clock.now)]
     if wide:
-        row += [str(pod.ip) if pod.ip is not None else "<none>", pod.node_name or "<none>",
+        row += [ip_text(pod.ip) if pod.ip is not None else "<none>", pod.node_name or "<none>",
                 "<none>", "<none>"]
     return row
 
