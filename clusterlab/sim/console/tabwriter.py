@@ -74,8 +74,8 @@ def table(rows: Iterable[Sequence[str]]) -> str:
     (the general algorithm gives the same text, more slowly: 10k-pod lists are common)."""
     rows = [list(r) for r in rows]
     n = len(rows[0]) if rows else 0
-    if not rows or n == 0 or any(len(r) != n or any("\t" in c or "\n" in c for c in r)
-                                 for r in rows):
+    cells = "".join("".join(r) for r in rows)
+    if n == 0 or "\t" in cells or "\n" in cells or any(len(r) != n for r in rows):
         return tabwrite("".join("\t".join(row) + "\n" for row in rows))
     widths = [max(GET_MINWIDTH, max(len(r[i]) for r in rows) + GET_PADDING)
               for i in range(n - 1)]
