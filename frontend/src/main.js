@@ -10,7 +10,7 @@ import { ApiError, clusterApi, request } from "./api.js";
 import { clearCanvasMarks, markOnCanvas, podAttribution, policyAttribution } from "./attribution.js";
 import { Canvas } from "./canvas.js";
 import { CNI_CHOICES, comparisonRows, comparisonWarnings } from "./compare.js";
-import { HeatmapView, toCSV } from "./heatmap.js";
+import { explainVerdict, HeatmapView, toCSV } from "./heatmap.js";
 import { LiveSocket } from "./live.js";
 import { VERDICT } from "./palette.js";
 import { applyChange, fromFetch, listKind, matchesLabelSelector, objectKey } from "./store.js";
@@ -84,19 +84,6 @@ function csrf() {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-/** A policy verdict (`POST …/policy`) as tooltip lines: who decided, which rule. */
-export function explainLines(v) {
-  const lines = [];
-  for (const [dir, d] of [["egress", v.egress], ["ingress", v.ingress]]) {
-    if (!d.isolated) continue;
-    if (d.allowed_by.length) lines.push(`${dir}: allowed by ${d.allowed_by.map((r) => `${r.text}${r.detail ? " (" + r.detail + ")" : ""}`).join("; ")}`);
-    else lines.push(`${dir}: isolated by ${d.isolated_by.join(", ")} — no rule admits it`);
-  }
-  if (!lines.length) lines.push(v.allowed ? "no policy isolates either pod" : v.reason);
-  if (!v.enforced) lines.push("NOT ENFORCED by this CNI");
-  return lines;
-}
-
 class Editor {
   constructor(root) {
     this.root = root;
@@ -159,6 +146,8 @@ class Editor {
     if (this.selected) {
       const fresh = this.state.objects.get(objectKey(this.selected));
       this.select(fresh ?? null, true);
+    } else if ((this.inspectorMode ?? "empty") === "empty") {
+      this.select(null, true); // refresh the list of policies
     }
   }
 
@@ -203,8 +192,14 @@ class Editor {
     const box = $("#inspector-body");
     box.replaceChildren();
     clearCanvasMarks(this.canvas);
+    this.inspectorMode = obj ? "object" : "empty";
     if (!obj) {
       box.append(el("p", { class: "muted" }, "Select a node, pod or Service on the canvas, or add one from the palette."));
+      const policies = this.state ? listKind(this.state, "networkpolicies") : [];
+      if (policies.length) {
+        box.append(el("p", {}, "NetworkPolicies (select to see targets, peers and kubectl describe): ",
+          ...policies.flatMap((p, i) => [i ? ", " : "", el("button", { type: "button", class: "link", "data-policy": `${p.namespace}/${p.name}`, onclick: () => this.select(p) }, `${p.namespace}/${p.name}`)])));
+      }
       this.canvas.highlight(null);
       return;
     }
@@ -394,6 +389,8 @@ class Editor {
   // ------------------------------------------------------------------ palette
 
   openPalette(kind) {
+    this.inspectorMode = "palette";
+    this.selected = null; // the form owns the inspector until it is done
     const box = $("#inspector-body");
     box.replaceChildren(el("h3", {}, `Add ${kind}`));
     const form = el("form", { class: "inspector-form", "data-kind": kind });
@@ -802,7 +799,7 @@ class Editor {
     const { port, protocol } = this.reachPort();
     const key = `${src}|${dst}|${port}|${protocol}`;
     if (!this.reach.explained.has(key)) {
-      this.reach.explained.set(key, request("POST", `${this.apiBase}policy`, { json: { from: src, to: dst, port, protocol } }).then(explainLines, (e) => [`(${e.message})`]));
+      this.reach.explained.set(key, request("POST", `${this.apiBase}policy`, { json: { from: src, to: dst, port, protocol } }).then(explainVerdict, (e) => [`(${e.message})`]));
     }
     return this.reach.explained.get(key);
   }
@@ -838,7 +835,6 @@ class Editor {
 
   wireCompare() {
     const select = $("#compare-cni");
-    const current = () => this.state?.meta?.config?.cni ?? { plugin: "flannel", mode: "vxlan" };
     select.replaceChildren(...CNI_CHOICES.map(([p, m]) => el("option", { value: `${p}/${m}` }, `${p} ${m}`)));
     select.value = "calico/ipip";
     $("#compare-flow").addEventListener("click", () => {
@@ -847,7 +843,6 @@ class Editor {
       this.compare({ flow });
     });
     $("#compare-matrix").addEventListener("click", () => this.compare({ matrix: this.reachPort() }));
-    this.compareCurrent = current;
   }
 
   async compare(what) {
