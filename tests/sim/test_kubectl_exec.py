@@ -279,6 +279,15 @@ def test_ping_an_outside_host_and_an_unknown_name():
     assert r == CommandResult("", "ping: nope: Name or service not known\n" + terminated(2), 2)
 
 
+def test_ping_special_addresses():
+    assert "64 bytes from 127.0.0.1: icmp_seq=1 ttl=64" in kexec(
+        "kubectl exec client -- ping -c 1 0.0.0.0").stdout  # 0.0.0.0 is the local host
+    assert "64 bytes from 127.0.0.1: icmp_seq=1 ttl=64" in kexec(
+        "kubectl exec client -- ping -c 1 127.0.0.1").stdout
+    assert kexec("kubectl exec client -- ping -c 1 255.255.255.255").stderr.startswith(
+        "ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n")
+
+
 def test_ping_without_count_sends_four_and_quiet_prints_the_summary_only():
     r = kexec("kubectl exec client -- ping 10.244.2.7")
     assert "4 packets transmitted, 4 received, 0% packet loss, time 3004ms" in r.stdout

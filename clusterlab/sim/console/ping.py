@@ -122,8 +122,12 @@ def ping(engine: Engine, pod: Pod, args: list[str]) -> ToolResult:
             return ToolResult("", f"ping: {target}: {err}\n", 2)
         ip = res.answers[0]
         shown = res.canonical_name or target
+    if ip == "255.255.255.255":
+        return ToolResult("", "ping: Do you want to ping broadcast? Then -b. If not, check your "
+                              "local firewall rules\n", 2)
     out = [f"PING {shown} ({ip}) 56(84) bytes of data.\n"]
     outcome = probe.echo(engine, pod, ip)
+    source = outcome.reply_from or ip
 
     def who(addr: str) -> str:
         if numeric:
@@ -140,7 +144,7 @@ def ping(engine: Engine, pod: Pod, args: list[str]) -> ToolResult:
             us = probe.rtt_sample(outcome.rtt_us, seed, seq)
             samples.append(us)
             if not quiet:
-                out.append(f"64 bytes from {who(ip)}: icmp_seq={seq} ttl={outcome.ttl} "
+                out.append(f"64 bytes from {who(source)}: icmp_seq={seq} ttl={outcome.ttl} "
                            f"time={format_rtt(us)} ms\n")
         elif outcome.kind in ("host-unreachable", "port-unreachable"):
             errors += 1

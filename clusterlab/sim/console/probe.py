@@ -145,6 +145,7 @@ class EchoOutcome:
     rtt_us: int = 0
     error_from: str = ""
     reason: str = ""
+    reply_from: str = ""  # when the answer comes from another address (0.0.0.0 → 127.0.0.1)
 
 
 def _last_packet_ttl(hops: list) -> int | None:  # type: ignore[type-arg]
@@ -175,6 +176,8 @@ def echo(engine: Engine, pod: Pod, ip: str) -> EchoOutcome:
     addr = IPv4Address(ip)
     if (pod.ip is not None and addr == pod.ip) or addr.is_loopback:
         return EchoOutcome("reply", 64, 25, reason="the pod's own address")
+    if addr.is_unspecified:  # Linux sends a packet to 0.0.0.0 to the local host
+        return EchoOutcome("reply", 64, 25, reply_from="127.0.0.1", reason="0.0.0.0 is this host")
     vips = _service_vips(engine)
     if ip in vips and addr not in cluster.node_by_ip:
         cfg = cluster.config
