@@ -261,7 +261,7 @@ def curl(engine: Engine, pod: Pod, args: list[str], now: datetime,
 
     # ---- name resolution (DNS-12), with reachability decided on the path (DNS-11)
     dns_ms = 0
-    if resolver._is_ip(url.host):
+    if probe.is_ip_literal(url.host):
         ip = url.host
     else:
         res = probe.resolve_name(engine, pod, url.host)

@@ -112,7 +112,7 @@ def ping(engine: Engine, pod: Pod, args: list[str]) -> ToolResult:
     # Name resolution: getaddrinfo through the pod's resolver (DNS-12); a literal is used
     # as is and printed numerically (iputils sets numeric mode for a literal).
     numeric = bool(opts.get("n"))
-    if resolver._is_ip(target):
+    if probe.is_ip_literal(target):
         ip, shown = target, target
         numeric = True
     else:

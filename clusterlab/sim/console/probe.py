@@ -102,6 +102,15 @@ def reverse_name(engine: Engine, pod: Pod, ip: str) -> str | None:
     return res.answers[0].rstrip(".") if res.ok else None
 
 
+def is_ip_literal(text: str) -> bool:
+    """An IPv4 address as typed (getaddrinfo then needs no DNS)."""
+    try:
+        IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 # --------------------------------------------------------------------------- timing
 
 
