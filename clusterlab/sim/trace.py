@@ -1221,14 +1221,25 @@ def dns_server_unreachable(engine: Engine, pod: Pod, seed: int | None = None
     why) — a dropped query times out, a kube-proxy REJECT is refused."""
     from clusterlab.sim import resolver
 
+    cache = _DNS_PATH.get(engine)
+    if cache is None:
+        cache = _DNS_PATH[engine] = {}
+    key = (pod.key, seed)
+    if key in cache:  # one walk per pod and seed for the snapshot, not one per question
+        return cache[key]
     server = resolver.resolv_conf(engine.cluster, pod).server
     server_ip = _ip(server)
-    if server_ip is None or not engine.dns.serves(server):
-        return None
-    sub, _ = _walk_dns_query(engine, pod, server_ip, seed, 64)
-    if sub.verdict == "delivered":
-        return None
-    return ("refused" if sub.verdict == "rejected" else "timeout"), sub.reason
+    got: tuple[str, str] | None = None
+    if server_ip is not None and engine.dns.serves(server):
+        sub, _ = _walk_dns_query(engine, pod, server_ip, seed, 64)
+        if sub.verdict != "delivered":
+            got = ("refused" if sub.verdict == "rejected" else "timeout"), sub.reason
+    cache[key] = got
+    return got
+
+
+_DNS_PATH: WeakKeyDictionary[Engine, dict[tuple[str, int | None], tuple[str, str] | None]] = \
+    WeakKeyDictionary()
 
 
 def _renumber(hops: list[Hop], start: int = 1) -> list[Hop]:
