@@ -451,6 +451,7 @@ class PolicyIndex:
             labels.setdefault(name, {NAMESPACE_NAME_LABEL: name})
         self._ns_labels = labels
         self._nssel_cache: dict[LabelSelector, frozenset[str]] = {}
+        self._pod_facts: dict[str, Any] = {}  # per pod set, shared by with_policy indexes
 
     def _namespaces_matching(self, selector: LabelSelector) -> frozenset[str]:
         hit = self._nssel_cache.get(selector)
@@ -586,6 +587,7 @@ class PolicyIndex:
         new.cluster = cluster
         new._pods, new._keys, new._pos, new._ips = self._pods, self._keys, self._pos, self._ips
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
+        new._pod_facts = self._pod_facts
         delta = (_Features.of([changed_or_new], self._namespaces_matching)
                  .missing_from(self._feats) if changed_or_new is not None else None)
         ing, eg = self._ing_of, self._eg_of
@@ -792,6 +794,31 @@ class PolicyIndex:
     def compiled(self) -> Mapping[str, CompiledPolicy]:
         return self._compiled
 
+    def node_exceptions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pod position pairs (i ≠ j) allowed whatever the policies say: a hostNetwork pod
+        (seen as its node's IP) and the other pods on its node, both ways (network-policies
+        page: traffic to and from the node a pod runs on is always allowed)."""
+        hit = self._pod_facts.get("node_exceptions")
+        if hit is None:
+            src: list[int] = []
+            dst: list[int] = []
+            by_node: dict[str, list[int]] = {}
+            hosts: list[tuple[int, str]] = []
+            for i, pod in enumerate(self._pods):
+                if pod.node_name is None:
+                    continue
+                if pod.host_network:
+                    hosts.append((i, pod.node_name))
+                else:
+                    by_node.setdefault(pod.node_name, []).append(i)
+            for h, node in hosts:
+                for j in by_node.get(node, ()):
+                    src += (h, j)
+                    dst += (j, h)
+            hit = (np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64))
+            self._pod_facts["node_exceptions"] = hit
+        return hit
+
     def group_of(self, pod_key: str) -> int:
         return int(self._gid_of[self._pos[pod_key]])
 
@@ -848,6 +875,7 @@ class PolicyIndex:
         new.cluster = self.cluster
         new._pods, new._keys, new._pos, new._ips = self._pods, self._keys, self._pos, self._ips
         new._ns_labels, new._nssel_cache = self._ns_labels, self._nssel_cache
+        new._pod_facts = self._pod_facts
         delta = _Features({}, frozenset({(name, protocol)}), ())
         new._feats = self._feats.merged(delta)
         if new._refine_groups(self, delta):

@@ -139,22 +139,9 @@ class Matrix:
         return a.host_network != b.host_network and a.node_name is not None \
             and a.node_name == b.node_name
 
-    @cached_property
+    @property
     def _exceptions(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pod position pairs (i ≠ j) allowed whatever the policies say: a hostNetwork pod
-        (its node's IP) ↔ the other pods on its node."""
-        pods, pos = self.index._pods, self.index._pos
-        src: list[int] = []
-        dst: list[int] = []
-        for h, pod in enumerate(pods):
-            if not pod.host_network or pod.node_name is None:
-                continue
-            for other in self.index.cluster.pods_by_node.get(pod.node_name, ()):
-                if not other.host_network:
-                    j = pos[f"{other.namespace}/{other.name}"]
-                    src += (h, j)
-                    dst += (j, h)
-        return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+        return self.index.node_exceptions()
 
     def _exception_pairs(self) -> Iterator[tuple[int, int]]:
         yield from zip(*(a.tolist() for a in self._exceptions), strict=True)
@@ -205,17 +192,17 @@ class Matrix:
 
     def to_packed(self) -> np.ndarray:
         """Bit-packed [pod, ceil(pods/8)] rows in `pod_keys` order (12.5 MB at 10k pods):
-        the full pod-level matrix, built one source group at a time."""
-        index = self.index
-        gid = index._gid_of
-        n = len(gid)
-        out = np.empty((n, (n + 7) // 8), dtype=np.uint8)
-        g_count = len(self.groups)
-        for a in range(0, g_count, _CHUNK):
-            u = self._unpacked(a, min(a + _CHUNK, g_count))
-            packed = np.packbits(u[:, gid], axis=1)
-            for k in range(len(u)):
-                out[index._members[a + k]] = packed[k]
+        the full pod-level matrix, expanded once per *distinct* group row."""
+        gid = self.index._gid_of
+        seen: dict[bytes, int] = {}
+        which = np.fromiter((seen.setdefault(r.tobytes(), len(seen)) for r in self.rows),
+                            dtype=np.int64, count=len(self.rows))
+        distinct = self.rows[np.unique(which, return_index=True)[1]]
+        pod_rows = np.empty((len(distinct), (len(gid) + 7) // 8), dtype=np.uint8)
+        for a in range(0, len(distinct), 512):
+            u = np.unpackbits(distinct[a:a + 512], axis=1, count=len(self.groups))
+            pod_rows[a:a + len(u)] = np.packbits(u[:, gid], axis=1)
+        out = pod_rows[which[gid]]
         i, j = self._corrections()
         np.bitwise_or.at(out, (i, j >> 3), (128 >> (j & 7)).astype(np.uint8))
         return out
