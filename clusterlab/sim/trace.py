@@ -1222,7 +1222,7 @@ def dns_server_unreachable(engine: Engine, pod: Pod, seed: int | None = None
     from clusterlab.sim import resolver
 
     cache = _DNS_PATH.get(engine)
-    if cache is None:
+    if cache is None or len(cache) >= _DNS_PATH_MAX:  # bounded: seeds come from clients
         cache = _DNS_PATH[engine] = {}
     key = (pod.key, seed)
     if key in cache:  # one walk per pod and seed for the snapshot, not one per question
@@ -1238,6 +1238,7 @@ def dns_server_unreachable(engine: Engine, pod: Pod, seed: int | None = None
     return got
 
 
+_DNS_PATH_MAX = 100_000
 _DNS_PATH: WeakKeyDictionary[Engine, dict[tuple[str, int | None], tuple[str, str] | None]] = \
     WeakKeyDictionary()
 
