@@ -141,7 +141,10 @@ def apply(cluster: Cluster, user: Any, docs: list[tuple[str, Any]], *, prune: bo
     def planner(state: State, current_config: dict[str, Any]):  # type: ignore[no-untyped-def]
         out = list(changes)
         if prune:
-            out += [Change(*key, delete=True) for key in state if key not in named]
+            # a namespace the documents still put objects in is needed, hence named
+            needed = {("Namespace", "", key[1]) for key in named if key[1]}
+            out += [Change(*key, delete=True) for key in state
+                    if key not in named and key not in needed]
         return (out, config) if config is not None else out
 
     summary = f"apply {len(changes)} object(s)" + (" with prune" if prune else "")

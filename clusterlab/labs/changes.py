@@ -127,12 +127,7 @@ def commit_change(cluster: Cluster, user: Any, changes: list[Change] | Planner, 
             return result
         loaded: sim.Cluster | None = None
         if manifests_changed:
-            if len(new_state) > MAX_OBJECTS:
-                raise Invalid(f"too many objects: {len(new_state)}: a cluster may hold at most "
-                              f"{MAX_OBJECTS}",
-                              [{"field": "items", "type": "Too many",
-                                "message": f"items: Too many: {len(new_state)}: must have at "
-                                           f"most {MAX_OBJECTS} items"}])
+            check_size(new_state)
             loaded = snapshot.load_checked(new_config, new_state, sources)
             result.snapshot = loaded
         if dry_run:
@@ -153,6 +148,30 @@ def commit_change(cluster: Cluster, user: Any, changes: list[Change] | Planner, 
         return result
 
 
+def object_count(state: snapshot.State) -> int:
+    """Objects the engine will hold: stored ones, with each workload counted as its pods."""
+    count = 0
+    for key, obj in state.items():
+        if key[0] in ("Deployment", "ReplicaSet"):
+            spec = obj.manifest.get("spec")
+            replicas = spec.get("replicas", 1) if isinstance(spec, dict) else 1
+            count += replicas if isinstance(replicas, int) and replicas > 0 else 1
+        else:
+            count += 1
+    return count
+
+
+def check_size(state: snapshot.State) -> None:
+    """At most MAX_OBJECTS objects (pods of Deployments included), checked before loading."""
+    count = object_count(state)
+    if count > MAX_OBJECTS:
+        raise Invalid(f"too many objects: {count}: a cluster may hold at most {MAX_OBJECTS} "
+                      "(pods of Deployments and ReplicaSets included)",
+                      [{"field": "items", "type": "Too many",
+                        "message": f"items: Too many: {count}: must have at most "
+                                   f"{MAX_OBJECTS} items"}])
+
+
 def _plan_one(ch: Change, new_state: snapshot.State, result: Result,
               records: list[dict[str, Any]], sources: dict[Key, str]) -> bool:
     """Apply one change to the would-be state; True when a manifest changed."""
@@ -166,8 +185,19 @@ def _plan_one(ch: Change, new_state: snapshot.State, result: Result,
                 raise NotFound(f"{describe(key)} not found")
             return False
         del new_state[key]
+        earlier = [r for r in records if (r["kind"], r["namespace"], r["name"]) == key]
+        for r in earlier:  # changed earlier in this same write: net effect only
+            records.remove(r)
+        for bucket in (result.updated, result.moved, result.unchanged):
+            if key in bucket:
+                bucket.remove(key)
+        if key in result.created:
+            result.created.remove(key)
+            return True
+        before = next((r["before"] for r in earlier if r["action"] == "updated"),
+                      current.manifest)
         result.deleted.append(key)
-        records.append(_record(key, "deleted", current.manifest, None,
+        records.append(_record(key, "deleted", before, None,
                                position={"x": current.x, "y": current.y}))
         if key[0] == "Namespace":  # the namespace controller deletes what it contains
             for inner in [k for k in new_state if k[1] == key[2] and k[0] != "Namespace"]:
@@ -314,8 +344,7 @@ def create_cluster(owner: Any, *, name: str, description: str = "",
     """A new cluster at resource_version 1 with revision 1 recording its initial objects."""
     config = dict(config or {})
     state = dict(objects or {})
-    if len(state) > MAX_OBJECTS:
-        raise Invalid(f"too many objects: a cluster may hold at most {MAX_OBJECTS}", [])
+    check_size(state)
     loaded = snapshot.load_checked(config, state)
     with transaction.atomic():
         cluster = Cluster.objects.create(owner=owner, name=name, description=description,

@@ -236,3 +236,55 @@ def test_empty_body_is_a_400(api):
     cluster = create_cluster(api, yaml_text=None)
     response = api.post(manifests_url(cluster), {}, format="json")
     assert response.status_code == 400
+
+
+def test_deployment_replicas_count_towards_the_object_limit(api, monkeypatch):
+    from clusterlab.labs import changes
+
+    monkeypatch.setattr(changes, "MAX_OBJECTS", 50)
+    cluster = create_cluster(api, yaml_text=None)
+    huge = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: swarm, namespace: default}
+spec:
+  replicas: 100000
+  selector: {matchLabels: {app: swarm}}
+  template:
+    metadata: {labels: {app: swarm}}
+    spec: {containers: [{name: c, image: busybox}]}
+"""
+    started = time.perf_counter()
+    response = post_yaml(api, cluster, huge)
+    assert response.status_code == 400
+    assert "too many objects: 100000" in response.json()["detail"]
+    assert time.perf_counter() - started < 2.0
+
+
+def test_prune_keeps_namespaces_the_documents_still_use(api):
+    cluster = create_cluster(api)
+    only_pod = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+"""
+    response = post_yaml(api, cluster, only_pod, "?prune=true")
+    assert response.status_code == 200, response.content
+    deleted = keys(response.json()["deleted"])
+    assert ("Namespace", "", "shop") not in deleted
+    assert ("Node", "", "node-1") in deleted and ("Pod", "shop", "db-1") in deleted
+    assert Pod.objects.filter(cluster_id=cluster["id"]).count() == 1
+
+
+def test_one_write_that_creates_then_deletes_records_the_net_effect(api, alice):
+    from clusterlab.labs.changes import Change, commit_change
+
+    cluster = create_cluster(api)
+    row = Cluster.objects.get(pk=cluster["id"])
+    manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "tmp"}}
+    result = commit_change(row, alice, [Change("Namespace", "", "tmp", manifest=manifest),
+                                        Change("Namespace", "", "tmp", delete=True),
+                                        Change("Pod", "shop", "db-1", delete=True)])
+    assert result.created == [] and result.deleted == [("Pod", "shop", "db-1")]
+    assert [c["name"] for c in result.revision.changes] == ["db-1"]

@@ -52,7 +52,7 @@ def test_snapshot_of_a_cluster_costs_a_fixed_number_of_queries(api, pods,
 def test_include_objects_of_a_1000_pod_cluster_is_bounded(api, django_assert_max_num_queries):
     created = create_cluster(api, yaml_text=big_cluster_yaml(1000))
     snapshot.clear_cache()
-    with django_assert_max_num_queries(SNAPSHOT_QUERIES + 7 + 3):
+    with django_assert_max_num_queries(SNAPSHOT_QUERIES + 7 + 4):
         response = api.get(f"/api/clusters/{created['id']}/?include=objects")
     assert len(response.json()["objects"]["pods"]) >= 1000
 

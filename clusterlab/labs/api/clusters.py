@@ -163,9 +163,14 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
 
 def objects_payload(cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
     """Every object, stored or implicit, with the engine's status at this version."""
-    rows = snapshot.load_rows(cluster.pk)
-    engine = snapshot.get_engine(cluster)
-    snap = engine.cluster
+    for _attempt in range(3):  # rows and engine of one version, the one reported
+        rows = snapshot.load_rows(cluster.pk)
+        current = Cluster.objects.filter(pk=cluster.pk).values_list("resource_version",
+                                                                     flat=True).first()
+        if current == cluster.resource_version:
+            break
+        cluster.resource_version = current or cluster.resource_version
+    snap = snapshot.get_engine(cluster).cluster
     out: dict[str, list[dict[str, Any]]] = {spec.plural: [] for spec in KINDS}
     by_model: dict[type, list[Any]] = {}
     for row in rows.values():
