@@ -249,7 +249,7 @@ def _record(key: Key, action: str, before: Any, after: Any, **extra: Any) -> dic
             "before": before, "after": after, **extra}
 
 
-def _labels(manifest: Mapping[str, Any]) -> dict[str, Any]:
+def labels_of(manifest: Mapping[str, Any]) -> dict[str, Any]:
     metadata = manifest.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, dict) else None
     return dict(labels) if isinstance(labels, dict) else {}
@@ -277,7 +277,7 @@ def _write(cluster: Cluster, rows: dict[Key, ClusterObject], new_state: snapshot
     for key in result.updated:
         row = rows[key]
         row.manifest = new_state[key].manifest
-        row.labels = _labels(row.manifest)
+        row.labels = labels_of(row.manifest)
         touch(row, "manifest", "labels")
     for key in result.moved:
         if key in rows:
@@ -291,7 +291,7 @@ def _write(cluster: Cluster, rows: dict[Key, ClusterObject], new_state: snapshot
         spec = BY_KIND[kind]
         obj = new_state[key]
         row = spec.model(cluster=cluster, namespace=namespace, name=name, manifest=obj.manifest,
-                         labels=_labels(obj.manifest), x=obj.x, y=obj.y)
+                         labels=labels_of(obj.manifest), x=obj.x, y=obj.y)
         if isinstance(row, Workload):
             row.workload_kind = kind
         new_rows.setdefault(spec.model, []).append(row)

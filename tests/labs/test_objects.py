@@ -249,3 +249,24 @@ def test_deleting_a_namespace_deletes_what_it_contains_and_restore_brings_it_bac
                         format="json")
     assert restored.status_code == 200
     assert Pod.objects.filter(cluster_id=lab["id"]).count() == 3
+
+
+def test_dry_run_writes_answer_as_if_written_and_save_nothing(api, lab):
+    created = api.post(url(lab, "pods/?dryRun=All"), pod("ghost", node="node-2", app="g"),
+                       format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["dry_run"] is True and body["node_name"] == "node-2"
+    assert body["ip"].startswith("10.244.") and body["labels"] == {"app": "g"}
+    assert body["resource_version"] == lab["resource_version"]
+    assert not Pod.objects.filter(cluster_id=lab["id"], name="ghost").exists()
+    patched = api.patch(url(lab, "pods/shop/web-1/?dryRun=All"),
+                        {"metadata": {"labels": {"env": "dry"}}}, format="json")
+    assert patched.json()["labels"]["env"] == "dry"
+    assert Pod.objects.get(cluster_id=lab["id"], name="web-1").labels["env"] == "prod"
+    deleted = api.delete(url(lab, "pods/shop/web-1/?dryRun=All"))
+    assert deleted.json()["dry_run"] is True
+    assert Pod.objects.filter(cluster_id=lab["id"], name="web-1").exists()
+    invalid = api.post(url(lab, "services/?dryRun=All"), service("bad", port=0), format="json")
+    assert invalid.status_code == 400
+    assert Revision.objects.filter(cluster_id=lab["id"]).count() == lab["resource_version"]

@@ -22,9 +22,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from clusterlab.labs import snapshot
 from clusterlab.labs.api.base import ClusterScopedMixin
 from clusterlab.labs.apply import identify
-from clusterlab.labs.changes import Change, Result, commit_change
+from clusterlab.labs.changes import Change, Result, commit_change, labels_of
 from clusterlab.labs.errors import Invalid, NotFound, describe_problems
 from clusterlab.labs.filters import ObjectFilterSet, PodFilterSet, ServiceFilterSet
 from clusterlab.labs.kinds import BY_KIND, Key, KindSpec, describe
@@ -90,7 +91,8 @@ class ObjectViewSet(ClusterScopedMixin, viewsets.GenericViewSet):
     URLs: `/api/clusters/{cluster_id}/{kind}/` (list, create) and
     `/api/clusters/{cluster_id}/{kind}/{namespace}/{name}/` (`{name}/` for namespaces and
     nodes) for retrieve, PUT (replace), PATCH (JSON merge patch of the manifest) and
-    DELETE; `…/position/` moves the object on the canvas.
+    DELETE; `…/position/` moves the object on the canvas. `?dryRun=All` on a write
+    validates it against the whole cluster and answers as if written, saving nothing.
 
     Write bodies: the Kubernetes manifest itself, or `{"manifest", "x", "y",
     "resourceVersion"}`. Every response carries the cluster's `resource_version` (body
@@ -184,8 +186,10 @@ class ObjectViewSet(ClusterScopedMixin, viewsets.GenericViewSet):
         key = (self.kind, namespace if self.spec.namespaced else "", name)
         result = self._commit([Change(*key, delete=True, must_exist=True)], None,
                               f"delete {describe(key)}")
-        return self.versioned({"kind": self.kind, "namespace": key[1], "name": name,
-                               "deleted": True}, version=result.cluster.resource_version)
+        body = {"kind": self.kind, "namespace": key[1], "name": name, "deleted": True}
+        if self.dry_run:
+            body["dry_run"] = True
+        return self.versioned(body, version=result.cluster.resource_version)
 
     @extend_schema(request=PositionSerializer)
     def position(self, request: Any, cluster_id: int, name: str, namespace: str = "") -> Response:
@@ -253,17 +257,46 @@ class ObjectViewSet(ClusterScopedMixin, viewsets.GenericViewSet):
             raise Invalid.from_field_errors(self.kind, key[2], list(errors),
                                             ref=Problem(errors[0], ref).to_dict()["object"])
 
+    @property
+    def dry_run(self) -> bool:
+        """`?dryRun=All`: validate, answer as if written, write nothing (--dry-run=server)."""
+        return (self.request.query_params.get("dryRun") or "").lower() in ("all", "true", "1")
+
     def _commit(self, changes: list[Change], body: Any, message: str) -> Result:
         assert self.cluster is not None
         result = commit_change(self.cluster, self.request.user, changes,
-                               expected_version=self.expected_version(body), message=message)
+                               expected_version=self.expected_version(body), message=message,
+                               dry_run=self.dry_run)
         self.cluster = result.cluster
+        self._planned = changes
         return result
 
     def _respond(self, result: Result, key: Key, code: int = status.HTTP_200_OK) -> Response:
+        if self.dry_run:
+            return self._respond_dry(result, key, code)
         row = self._row(key[1], key[2])
         return self.versioned(self.get_serializer(row).data, code,
                               version=result.cluster.resource_version)
+
+    def _respond_dry(self, result: Result, key: Key, code: int) -> Response:
+        """The object as the write would have left it; the version did not move."""
+        row = self.get_queryset().filter(namespace=key[1], name=key[2]).first() or \
+            self.spec.model(cluster=self.cluster, namespace=key[1], name=key[2])
+        if isinstance(row, Workload):
+            row.workload_kind = self.kind
+        for change in self._planned:
+            if change.key == key and change.manifest is not None:
+                row.manifest = change.manifest
+                row.labels = labels_of(change.manifest)
+            if change.key == key and change.position is not None:
+                row.x, row.y = change.position
+        if result.snapshot is not None:
+            row.status = snapshot.status_of(result.snapshot, key)
+            for name, value in row.columns_from_status(row.status).items():
+                setattr(row, name, value)
+        data = dict(self.get_serializer(row).data)
+        data["dry_run"] = True
+        return self.versioned(data, code, version=result.cluster.resource_version)
 
 
 class NamespaceViewSet(ObjectViewSet):
