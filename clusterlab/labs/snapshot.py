@@ -26,7 +26,7 @@ from clusterlab.sim import model as sim
 from clusterlab.sim.engine import Engine
 
 log = logging.getLogger(__name__)
-CACHE_SIZE = int(os.environ.get("CLUSTERLAB_SNAPSHOT_CACHE", "64"))
+CACHE_SIZE = int(os.environ.get("CLUSTERLAB_SNAPSHOT_CACHE", "32"))  # clusters
 _KIND_ORDER = {k.kind: i for i, k in enumerate(KINDS)}
 
 
@@ -256,7 +256,15 @@ class _LRU:
             return value
 
     def put(self, key: tuple[int, int], value: Engine) -> None:
+        """Keep one version per cluster, the newest: older ones are never asked for again
+        except by a request that raced a write, and a big cluster's engine is heavy."""
+        cluster_id, version = key
         with self.lock:
+            others = [k for k in self.data if k[0] == cluster_id and k != key]
+            if any(k[1] > version for k in others):
+                return
+            for k in others:
+                del self.data[k]
             self.data[key] = value
             self.data.move_to_end(key)
             while len(self.data) > self.size:

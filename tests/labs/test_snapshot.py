@@ -120,3 +120,14 @@ def test_position_only_change_reuses_the_engine(api, django_capture_on_commit_ca
                              {"x": 5, "y": 6}, format="json")
     version = response.json()["resource_version"]
     assert snapshot.cached(cluster.pk, version) is engine
+
+
+def test_the_cache_keeps_the_newest_version_of_each_cluster_only():
+    a, b, c = object(), object(), object()
+    snapshot.remember(1, 5, a)
+    snapshot.remember(2, 5, b)
+    snapshot.remember(1, 6, c)
+    assert snapshot.cached(1, 5) is None and snapshot.cached(1, 6) is c
+    assert snapshot.cached(2, 5) is b
+    snapshot.remember(1, 5, a)  # a late reader of an older version does not evict the newer
+    assert snapshot.cached(1, 5) is None and snapshot.cached(1, 6) is c
