@@ -94,7 +94,10 @@ def commit_change(cluster: Cluster, user: Any, changes: list[Change] | Planner, 
     `dry_run` everything is checked and the would-be result returned, nothing written.
     """
     with transaction.atomic():
-        locked = Cluster.objects.select_for_update().get(pk=cluster.pk)
+        # A dry run changes nothing, so it takes no lock (what-if questions by readers
+        # must not hold up writers while the engine loads).
+        query = Cluster.objects if dry_run else Cluster.objects.select_for_update()
+        locked = query.get(pk=cluster.pk)
         if expected_version is not None and expected_version != locked.resource_version:
             raise Conflict(locked.resource_version, name=locked.name)
         rows = snapshot.load_rows(locked.pk)

@@ -339,9 +339,11 @@ def status_of(snapshot: sim.Cluster, key: Key) -> dict[str, Any]:
         node = snapshot.node_by_name.get(name)
         if node is None:
             return {}
+        subnet = snapshot.subnet_of(node)
         return {"internalIP": str(node.internal_ip),
                 "podCIDR": str(node.pod_cidr) if node.pod_cidr else None,
-                "ready": node.ready, "roles": list(node.roles)}
+                "ready": node.ready, "roles": list(node.roles),
+                "subnet": subnet.name if subnet else None}
     if kind == "Service":
         svc = snapshot.service_by_key.get(f"{namespace}/{name}")
         if svc is None:
