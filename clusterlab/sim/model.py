@@ -18,10 +18,13 @@ Labels = Mapping[str, str]
 EMPTY_LABELS: Labels = MappingProxyType({})
 
 
-def _no_labels():  # type: ignore[no-untyped-def]
-    return field(default_factory=lambda: EMPTY_LABELS)
+def _empty_labels() -> Labels:
+    return EMPTY_LABELS
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+DEFAULT_CLUSTER_CIDR = IPv4Network("10.244.0.0/16")  # kube-flannel.yml's Network (NET-4.1)
+DEFAULT_SERVICE_CIDR = IPv4Network("10.96.0.0/12")  # kubeadm's service subnet (SVC-2)
 
 # CNI plugins and their modes (issue #3 ClusterConfig); the first mode is the default.
 CNI_MODES: dict[str, tuple[str, ...]] = {
@@ -90,10 +93,18 @@ class LabelSelector:
         return all(req.matches(labels) for req in self.match_expressions)
 
     def __str__(self) -> str:
-        """`metav1.FormatLabelSelector`; an empty selector prints `<none>` (KCTL-5)."""
-        parts = [f"{k}={v}" for k, v in self.match_labels]
-        parts += [str(r) for r in self.match_expressions]
-        return ",".join(parts) if parts else "<none>"
+        """`metav1.FormatLabelSelector`; an empty selector prints `<none>` (KCTL-5).
+
+        kubectl converts the selector to requirements and sorts them by key, matchLabels
+        and expressions together (labels.Selector.Add), with In/NotIn values sorted —
+        so `{zone: a}` + `beta Exists` prints `beta,zone=a`, not matchLabels first.
+        """
+        parts = [(k, f"{k}={v}") for k, v in self.match_labels]
+        for r in self.match_expressions:
+            sorted_req = LabelSelectorRequirement(r.key, r.operator, tuple(sorted(set(r.values))))
+            parts.append((r.key, str(sorted_req)))
+        parts.sort(key=lambda kv: kv[0])
+        return ",".join(text for _, text in parts) if parts else "<none>"
 
 
 def format_labels(labels: Labels) -> str:
@@ -143,7 +154,7 @@ class Faults:
     kube_proxy_stopped: frozenset[str] = frozenset()   # stale rules on these nodes
     cut_links: frozenset[frozenset[str]] = frozenset()  # pairs of subnet names
     coredns_scaled_to_zero: bool = False
-    node_mtu: Mapping[str, int] = _no_labels()
+    node_mtu: Mapping[str, int] = field(default_factory=_empty_labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +162,15 @@ class ClusterConfig:
     cni_plugin: str = "flannel"
     cni_mode: str = "vxlan"
     cross_subnet: bool = False
-    cluster_cidr: IPv4Network = IPv4Network("10.244.0.0/16")
-    service_cidr: IPv4Network = IPv4Network("10.96.0.0/12")
+    cluster_cidr: IPv4Network = DEFAULT_CLUSTER_CIDR
+    service_cidr: IPv4Network = DEFAULT_SERVICE_CIDR
     cluster_domain: str = "cluster.local"
     kube_proxy_mode: str = "iptables"  # iptables | ipvs
     kube_proxy_replacement: bool = False  # Cilium eBPF service handling
     node_port_range: tuple[int, int] = (30000, 32767)
     node_cidr_mask_size: int = 24
     dns_pods_mode: str = "insecure"  # CoreDNS `pods` option: insecure | verified | disabled
-    dns_upstream: Mapping[str, Mapping[str, tuple[str, ...]]] = _no_labels()
+    dns_upstream: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=_empty_labels)
     node_nameservers: tuple[str, ...] = ()
     node_search: tuple[str, ...] = ()
     external_hosts: tuple[ExternalHost, ...] = ()
@@ -177,8 +188,8 @@ class ClusterConfig:
 @dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
-    labels: Labels = _no_labels()
-    annotations: Labels = _no_labels()
+    labels: Labels = field(default_factory=_empty_labels)
+    annotations: Labels = field(default_factory=_empty_labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +199,8 @@ class Node:
     pod_cidr: IPv4Network | None = None
     ready: bool = True
     unschedulable: bool = False
-    labels: Labels = _no_labels()
-    annotations: Labels = _no_labels()
+    labels: Labels = field(default_factory=_empty_labels)
+    annotations: Labels = field(default_factory=_empty_labels)
     mtu: int = 1500
 
     @property
@@ -224,8 +235,8 @@ class PodDNSConfig:
 class Pod:
     namespace: str
     name: str
-    labels: Labels = _no_labels()
-    annotations: Labels = _no_labels()
+    labels: Labels = field(default_factory=_empty_labels)
+    annotations: Labels = field(default_factory=_empty_labels)
     node_name: str | None = None
     ip: IPv4Address | None = None
     ready: bool = True
@@ -271,8 +282,8 @@ class Service:
     ports: tuple[ServicePort, ...] = ()
     cluster_ip: IPv4Address | None = None  # None for headless and ExternalName
     headless: bool = False
-    labels: Labels = _no_labels()
-    annotations: Labels = _no_labels()
+    labels: Labels = field(default_factory=_empty_labels)
+    annotations: Labels = field(default_factory=_empty_labels)
     external_ips: tuple[IPv4Address, ...] = ()
     load_balancer_ingress: tuple[str, ...] = ()  # IPs or hostnames from status
     load_balancer_ip_mode: str = "VIP"  # VIP | Proxy
@@ -369,8 +380,8 @@ class NetworkPolicy:
     policy_types: tuple[str, ...] = ("Ingress",)  # defaulted as the API server does
     ingress: tuple[NetworkPolicyRule, ...] = ()
     egress: tuple[NetworkPolicyRule, ...] = ()
-    labels: Labels = _no_labels()
-    annotations: Labels = _no_labels()
+    labels: Labels = field(default_factory=_empty_labels)
+    annotations: Labels = field(default_factory=_empty_labels)
 
     @property
     def key(self) -> str:

@@ -1125,26 +1125,8 @@ _MAX_ANNOTATION_LEN = 140
 
 
 def format_label_selector(selector: LabelSelector | None) -> str:
-    """`metav1.FormatLabelSelector` exactly: requirements sorted by key (labels.Selector
-    `Add` sorts them), `In`/`NotIn` values sorted, an empty selector `<none>` (KCTL-5).
-
-    Differs from `LabelSelector.__str__` in the model, which keeps matchLabels first and
-    the values in the order given.
-    """
-    if selector is None:
-        return "<none>"  # not reached for policies: callers print only present selectors
-    reqs: list[tuple[str, str]] = [(k, f"{k}={v}") for k, v in selector.match_labels]
-    for r in selector.match_expressions:
-        values = sorted(r.values) if len(r.values) > 1 else list(r.values)
-        if r.operator == "Exists":
-            text = r.key
-        elif r.operator == "DoesNotExist":
-            text = "!" + r.key
-        else:
-            text = f"{r.key} {r.operator.lower()} ({','.join(values)})"
-        reqs.append((r.key, text))
-    reqs.sort(key=lambda kv: kv[0])  # stable, like Go's insertion sort for small slices
-    return ",".join(text for _, text in reqs) or "<none>"
+    """`metav1.FormatLabelSelector` (KCTL-5): the model's `str(selector)`; None → `<none>`."""
+    return "<none>" if selector is None else str(selector)
 
 
 def format_go_time(ts: datetime) -> str:
