@@ -45,7 +45,7 @@ PG_PORT, REDIS_PORT = 5432, 6379
 # Any existing database of the server will do to run CREATE/DROP DATABASE from.
 PG_ADMIN_URL = os.environ.get("CLUSTERLAB_PG_ADMIN_URL",
                               f"postgresql://postgres@{HOST}:{PG_PORT}/test")
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0  # generous: CI machines may be busy; a healthy start takes ~3 s
 RECEIVE_TIMEOUT_S = 5.0
 
 
