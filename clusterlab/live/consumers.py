@@ -31,6 +31,7 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from clusterlab.live import access
+from clusterlab.live.console import run_console
 from clusterlab.live.groups import cluster_group
 from clusterlab.live.tracing import TraceRequestError, parse_request, run_request
 
@@ -101,14 +102,32 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         handler = {"trace": self.on_trace, "ping": self.on_trace, "curl": self.on_trace,
-                   "nslookup": self.on_trace, "subscribe": self.on_subscribe}.get(kind)
+                   "nslookup": self.on_trace, "console": self.on_console,
+                   "subscribe": self.on_subscribe}.get(kind)
         if handler is None:
             await self.send_json({
                 "type": "error", "field": "type",
                 "error": f"type: Unsupported value: {kind!r}: supported values: "
-                         '"trace", "ping", "curl", "nslookup", "subscribe"'})
+                         '"trace", "ping", "curl", "nslookup", "console", "subscribe"'})
             return
         await handler(content)
+
+    async def on_console(self, content: dict) -> None:
+        """A console line is personal: the answer goes to this socket only."""
+        command = content.get("command")
+        namespace = content.get("namespace", "default")
+        if not isinstance(command, str) or not command.strip():
+            await self.send_json({"type": "error", "field": "command", "error":
+                                  "command: Required value", "request_id": content.get("id")})
+            return
+        if not isinstance(namespace, str):
+            await self.send_json({"type": "error", "field": "namespace", "error":
+                                  "namespace: must be a string", "request_id": content.get("id")})
+            return
+        output = await sync_to_async(run_console, thread_sensitive=False)(
+            self.cluster_id, command, namespace or "default")
+        await self.send_json({"type": "console.output", "request_id": content.get("id"),
+                              "command": command, **output})
 
     async def on_subscribe(self, content: dict) -> None:
         await self.send_json({"type": "presence", "viewers": self._viewer_list()})

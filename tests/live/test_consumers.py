@@ -208,3 +208,32 @@ async def test_presence_follows_joins_and_leaves(users, cluster):
     assert [v["username"] for v in left["viewers"]] == ["alice"]
     await alice.disconnect()
     await asyncio.sleep(0)
+
+
+async def test_console_answers_like_kubectl_to_the_asker_only(users, cluster):
+    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
+    alice, _ = await connect(users["alice"], cluster.id)
+    carol, _ = await connect(users["carol"], cluster.id)
+    await receive_until(alice, "presence")
+    await receive_until(carol, "presence")
+    await carol.send_json_to({"type": "console", "command": "kubectl get pods -o wide",
+                              "id": "c1"})
+    out = await receive_until(carol, "console.output", timeout=20)
+    assert out["request_id"] == "c1" and out["exit_code"] == 0
+    header, *rows = out["stdout"].splitlines()
+    assert header.split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
+                              "NOMINATED", "NODE", "READINESS", "GATES"]
+    assert {r.split()[0] for r in rows} == {"client", "web"}
+    await carol.send_json_to({"type": "console", "command": "kubectl get podz"})
+    err = await receive_until(carol, "console.output")
+    assert err["exit_code"] == 1
+    assert 'the server doesn\'t have a resource type "podz"' in err["stderr"]
+    await carol.send_json_to({"type": "console", "command": "kubectl exec client -- nslookup web"})
+    ns = await receive_until(carol, "console.output")
+    assert "Name:\tweb.default.svc.cluster.local" in ns["stdout"]
+    seen = []
+    while not await alice.receive_nothing(timeout=0.5):
+        seen.append((await alice.receive_json_from())["type"])
+    assert "console.output" not in seen, "the console answer is personal"
+    await alice.disconnect()
+    await carol.disconnect()
