@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterlab.sim.console.tabwriter import tabwrite
 from clusterlab.sim.model import (
     PROTOCOLS,
     Cluster,
@@ -1235,47 +1236,8 @@ def _annotation_lines(title: str, annotations: Mapping[str, str]) -> list[str]:
 
 
 def go_tabwriter(text: str, minwidth: int = 0, padding: int = 2) -> str:
-    """Go `text/tabwriter` with space padding and no flags (kubectl describe uses
-    minwidth 0, tabwidth 8, padding 2). Tab-terminated cells are aligned per column
-    block of consecutive lines; text after the last tab of a line is not aligned."""
-    lines = [line.split("\t") for line in text.split("\n")]
-    trailing_newline = text.endswith("\n")
-    if trailing_newline:
-        lines.pop()
-    out: list[str] = []
-    widths: list[int] = []
-
-    def write_lines(line0: int, line1: int) -> None:
-        for cells in lines[line0:line1]:
-            parts = []
-            for j, c in enumerate(cells):
-                if j < len(widths):
-                    parts.append(c + " " * (widths[j] - len(c)))
-                else:
-                    parts.append(c)
-            out.append("".join(parts))
-
-    def fmt(line0: int, line1: int) -> None:
-        column = len(widths)
-        this = line0
-        while this < line1:
-            if column >= len(lines[this]) - 1:
-                this += 1
-                continue
-            write_lines(line0, this)
-            line0 = this
-            width = minwidth
-            while this < line1 and column < len(lines[this]) - 1:
-                width = max(width, len(lines[this][column]) + padding)
-                this += 1
-            widths.append(width)
-            fmt(line0, this)
-            widths.pop()
-            line0 = this
-        write_lines(line0, line1)
-
-    fmt(0, len(lines))
-    return "\n".join(out) + ("\n" if trailing_newline else "")
+    """Go `text/tabwriter` as kubectl describe sets it up (minwidth 0, padding 2)."""
+    return tabwrite(text, minwidth=minwidth, padding=padding)
 
 
 __all__ = [
