@@ -696,6 +696,7 @@ class Editor {
         body: JSON.stringify(query),
       });
       const tServer = performance.now();
+      const serverTiming = Object.fromEntries((res.headers.get("Server-Timing") ?? "").split(",").map((x) => x.trim().match(/^(\w+);dur=([\d.]+)/)).filter(Boolean).map((m) => [m[1], Number(m[2])]));
       const total = Number(res.headers.get("Content-Length")) || 0;
       const reader = res.body.getReader();
       const chunks = [];
@@ -725,7 +726,7 @@ class Editor {
       this.sizeHeatmap();
       this.heatmap.setData(data, { keepView });
       const tDrawn = performance.now();
-      this.heatmapTimings = { server_ms: tServer - t0, download_ms: tFetched - tServer, draw_ms: tDrawn - tFetched, total_ms: tDrawn - t0, bytes: got, level: data.level, rows: data.row_count, columns: data.column_count };
+      this.heatmapTimings = { server_ms: tServer - t0, snapshot_ms: serverTiming.snapshot ?? null, matrix_ms: serverTiming.matrix ?? null, download_ms: tFetched - tServer, draw_ms: tDrawn - tFetched, total_ms: tDrawn - t0, bytes: got, level: data.level, rows: data.row_count, columns: data.column_count };
       progress.textContent = `${data.level === "pod" ? `${data.row_count} × ${data.column_count} pods` : `${data.namespaces.rows.length} × ${data.namespaces.columns.length} namespaces (${data.total_pods} pods: click a cell to drill down)`} · ${(this.heatmapTimings.total_ms / 1000).toFixed(2)} s`;
       $("#reach-summary").textContent = data.summary_text;
       $("#reach-back").hidden = !this.reach.drill;
