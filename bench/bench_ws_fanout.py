@@ -194,7 +194,8 @@ async def run(args: argparse.Namespace) -> int:
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="clusterlab-fanout-"))
     pythonpath = [p for p in (args.pythonpath or "").split(":") if p]
-    with TwoDaphne(application=args.asgi, pythonpath=pythonpath,
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    with TwoDaphne(application=args.asgi, pythonpath=pythonpath, extra_env=extra_env,
                    redis_socket_timeout=args.redis_socket_timeout or None) as cluster:
         a, b = cluster.servers[:2]
         log(f"daphne A :{a.port} pid {a.process.pid}, B :{b.port} pid {b.process.pid}")
@@ -365,6 +366,8 @@ def main() -> int:
     parser.add_argument("--redis-socket-timeout", type=float, default=30.0,
                         help="?socket_timeout= in REDIS_URL; 0 runs the settings as they are "
                              "(idle sockets die every ~5 s with redis-py 8, see the note)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the daphne processes")
     parser.add_argument("--json", help="write the per-trace figures here")
     return asyncio.run(run(parser.parse_args()))
 

@@ -16,7 +16,8 @@ processes and out of the orchestrator:
 A message is timestamped (time.time(), the clock the server's `sent_at` uses) when its
 socket's reader task gets it from the websockets library. Presence messages are only
 counted (at 1,000 viewers they are most of the bytes); trace messages are kept raw and
-parsed at dump time, so parsing costs nothing during the measurement.
+parsed at dump time, so parsing costs nothing during the measurement. A frame that is a
+JSON array is taken as several messages received at once (batching prototypes).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from websockets.exceptions import ConnectionClosed
 
 PRESENCE = '{"type": "presence"'
 FINISHED = '{"type": "trace.finished"'
+FINISHED_IN = '"type": "trace.finished"'
 
 
 @dataclass
@@ -90,7 +92,8 @@ class LoadGen:
                     v.presence_bytes += len(message)
                     continue
                 v.records.append((now, message))
-                if message.startswith(FINISHED):
+                if message.startswith(FINISHED) or (
+                        message.startswith("[") and FINISHED_IN in message):
                     v.finished += 1
                     self.progress.set()
         except ConnectionClosed as exc:
@@ -134,7 +137,8 @@ class LoadGen:
         for v in self.viewers:
             out.append({"index": v.index, "url": v.url, "error": v.error, "closed": v.closed,
                         "presence": v.presence,
-                        "messages": [[t, json.loads(m)] for t, m in v.records]})
+                        "messages": [[t, one] for t, m in v.records
+                                     for one in _messages(json.loads(m))]})
         with open(path, "w") as f:
             json.dump(out, f)
         return {"event": "dumped", "path": path}
@@ -144,6 +148,11 @@ class LoadGen:
                              return_exceptions=True)
         for task in self.readers:
             task.cancel()
+
+
+def _messages(decoded: object) -> list:
+    """A frame holds one message, or (a batching prototype) a JSON array of them."""
+    return decoded if isinstance(decoded, list) else [decoded]
 
 
 def _cpu() -> float:
