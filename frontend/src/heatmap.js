@@ -455,7 +455,7 @@ export class HeatmapView {
       ctx.fillStyle = "#fff";
       ctx.font = "bold 12px system-ui, sans-serif";
       ctx.textBaseline = "middle";
-      ctx.fillText(`NOT ENFORCED: ${this.payload.plugin} ignores NetworkPolicy — red cells are what the policies say; every packet is delivered`, 6, 9);
+      ctx.fillText(`NOT ENFORCED: ${this.payload.plugin} ignores NetworkPolicy — red = what the policies say; every packet is delivered`, 6, 9, w - 12);
       ctx.textBaseline = "alphabetic";
     }
   }

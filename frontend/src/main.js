@@ -10,7 +10,7 @@ import { ApiError, clusterApi, request } from "./api.js";
 import { clearCanvasMarks, markOnCanvas, podAttribution, policyAttribution } from "./attribution.js";
 import { Canvas } from "./canvas.js";
 import { CNI_CHOICES, comparisonRows, comparisonWarnings } from "./compare.js";
-import { explainVerdict, HeatmapView, toCSV } from "./heatmap.js";
+import { explainVerdict, HeatmapView, MARGIN, MAX_FIT_CELL, toCSV } from "./heatmap.js";
 import { LiveSocket } from "./live.js";
 import { VERDICT } from "./palette.js";
 import { applyChange, fromFetch, listKind, matchesLabelSelector, objectKey } from "./store.js";
@@ -660,7 +660,10 @@ class Editor {
   sizeHeatmap() {
     const wrap = $("#heatmap").parentElement;
     const w = Math.max(240, wrap.clientWidth);
-    this.heatmap.resize(w, Math.max(260, Math.min(w, window.innerHeight * 0.62)));
+    const p = this.reach.payload;
+    const rows = p ? (p.level === "pod" ? p.row_count : p.namespaces.rows.length) : Infinity;
+    const fits = MARGIN.top + rows * MAX_FIT_CELL + 12; // a small cluster needs little room
+    this.heatmap.resize(w, Math.max(200, Math.min(w, window.innerHeight * 0.62, fits)));
   }
 
   cancelHeatmap() {

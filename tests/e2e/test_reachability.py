@@ -55,7 +55,12 @@ _users = iter(range(1, 1000))
 
 
 @pytest.fixture
-def page(server, browser):
+def cni():
+    return "calico/ipip"
+
+
+@pytest.fixture
+def page(server, browser, cni):
     username = f"lin{next(_users)}"
     server.create_user(username, "reachability-2025")
     ctx = browser.new_context(viewport={"width": 1700, "height": 1050})
@@ -65,7 +70,7 @@ def page(server, browser):
     login(page, server, username, "reachability-2025")
     page.goto(server.url + "/clusters/")
     page.fill("#id_name", "what-if")
-    page.select_option("#id_cni", "calico/ipip")
+    page.select_option("#id_cni", cni)
     page.click(".create-cluster button[type=submit]")
     page.wait_for_selector("#editor")
     page.wait_for_function("window.clusterlab && window.clusterlab.state")
@@ -182,3 +187,25 @@ def test_policy_attribution_describe_and_cni_comparison(page):
     row = page.locator("#compare-result tr", has_text="Verdict").inner_text()
     assert "dropped" in row and "delivered" in row
     assert "1480" in result and "1450" in result, "IPIP and VXLAN leave different MTUs"
+
+
+@pytest.mark.parametrize("cni", ["flannel/vxlan"])
+def test_flannel_heatmap_says_loudly_that_nothing_is_enforced(page, artifacts):
+    page.evaluate("""async (yaml) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        await fetch(window.clusterlab.apiBase + 'manifests', {method: 'POST',
+          credentials: 'same-origin', body: yaml,
+          headers: {'Content-Type': 'application/yaml', 'X-CSRFToken': csrf}});
+    }""", DEFAULT_DENY)
+    page.wait_for_selector("#inspector-body [data-policy='shop/default-deny']")
+    open_heatmap(page, "8080")
+    assert page.is_visible("#reach-warning")
+    assert "Flannel does not enforce NetworkPolicy" in page.inner_text("#reach-warning")
+    assert page.evaluate("window.clusterlab.heatmap.findCell('denied')") is not None, \
+        "the policies' verdicts are shown"
+    # the banner is painted on the canvas itself (so a PNG export carries it too)
+    banner = page.evaluate("""() => {
+        const c = document.querySelector('#heatmap');
+        return [...c.getContext('2d').getImageData(2, 2, 1, 1).data].slice(0, 3); }""")
+    assert banner == [0xD5, 0x5E, 0x00]
+    page.screenshot(path=str(artifacts / "reachability-flannel.png"))

@@ -207,6 +207,19 @@ def test_dry_run_under_flannel_notes_nothing_is_enforced(api, flannel):
     assert "no packet is actually dropped" in diff["notes"][0]
 
 
+def test_dry_run_of_a_cni_switch_counts_what_packets_will_do(api, small):
+    switch = ("apiVersion: clusterlab.io/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\n"
+              "spec:\n  cni: {plugin: flannel, mode: vxlan}\n")
+    diff = api.post(small["base"] + "manifests?dryRun=All", switch,
+                    content_type="application/yaml").json()["matrix_diff"]
+    denied = api.post(small["base"] + "reachability", {"port": 80}, format="json").json()
+    assert diff["effective"] is True and diff["enforced_after"] is False
+    assert diff["count_opened"] == denied["total"] - denied["allowed"] > 0
+    assert diff["count_cut"] == 0
+    assert diff["notes"][0].startswith("the CNI changes from calico to flannel: NetworkPolicy "
+                                       "enforcement is turned off")
+
+
 # --------------------------------------------------------------------------- attribution
 
 DESCRIBE_DEFAULT_DENY = """\

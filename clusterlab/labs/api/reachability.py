@@ -232,8 +232,18 @@ def what_if(cluster: Cluster, proposed: Any, port: int | str, protocol: str,
     after = Engine(proposed) if proposed is not None else current
     old = call_engine("matrix", current.policy.matrix, port, protocol)
     new = call_engine("matrix", after.policy.matrix, port, protocol)
-    out = call_engine("matrix diff", flow_changes, old, new, limit).to_dict()
+    # A CNI switch that turns enforcement on or off changes what packets do, not what
+    # the policies say: count delivered flows then (NET-4.6).
+    switch = old.enforced != new.enforced
+    out = call_engine("matrix diff", flow_changes, old, new, limit, switch).to_dict()
+    before_plugin = current.cluster.config.cni_plugin
     out["plugin"] = after.cluster.config.cni_plugin
+    out["effective"] = switch
+    if switch:
+        out["notes"].insert(0, f"the CNI changes from {before_plugin} to {out['plugin']}: "
+                               "NetworkPolicy enforcement is turned "
+                               f"{'on' if new.enforced else 'off'}; these are the flows whose "
+                               "packets are delivered or dropped differently")
     return out
 
 
