@@ -107,6 +107,11 @@ export class Canvas {
       minZoom: 0.05,
       maxZoom: 3,
       boxSelectionEnabled: false,
+      // Large clusters: pan/zoom move a cached bitmap, edges hide while moving, one
+      // device pixel per CSS pixel; labels below a readable size are not drawn at all.
+      textureOnViewport: true,
+      hideEdgesOnViewport: true,
+      pixelRatio: 1,
     });
     this.cy.on("tap", "node", (e) => {
       if (!e.target.hasClass("packet")) this.onSelect(e.target.data("obj"));
@@ -156,10 +161,17 @@ export class Canvas {
     for (const h of config.externalHosts ?? []) externals.push({ kind: "External", namespace: "", name: h.name || h.ip, ip: h.ip });
 
     const positions = layoutCluster({ nodes, pods: pods.map((p) => ({ ...p, node_name: p.status?.node_name ?? p.node_name })), services, externals });
+    // Selectors only look inside their own namespace: index pods by namespace once, so
+    // services × pods and policies × pods stay linear in practice (10k pods, 2k services).
+    const podsByNs = new Map();
+    for (const pod of pods) {
+      if (!podsByNs.has(pod.namespace)) podsByNs.set(pod.namespace, []);
+      podsByNs.get(pod.namespace).push(pod);
+    }
     const isolated = new Set();
     for (const pol of policies) {
       const sel = pol.manifest?.spec?.podSelector ?? {};
-      for (const pod of pods) if (pod.namespace === pol.namespace && matchesLabelSelector(sel, pod.labels)) isolated.add(key(pod, "Pod"));
+      for (const pod of podsByNs.get(pol.namespace) ?? []) if (matchesLabelSelector(sel, pod.labels)) isolated.add(key(pod, "Pod"));
     }
     const detail = "full";
     const els = [];
@@ -179,8 +191,8 @@ export class Canvas {
     for (const s of services) {
       els.push({ group: "nodes", data: { id: key(s, "Service"), label: serviceLabel(s), obj: s }, position: positions.get(key(s, "Service")), classes: "service" });
       const selector = s.manifest?.spec?.selector;
-      for (const p of pods) {
-        if (p.namespace === s.namespace && selects(selector, p.labels)) {
+      for (const p of podsByNs.get(s.namespace) ?? []) {
+        if (selects(selector, p.labels)) {
           els.push({ group: "edges", data: { id: `sel:${key(s, "Service")}->${key(p, "Pod")}`, source: key(s, "Service"), target: key(p, "Pod") }, classes: "selects" });
         }
       }
