@@ -572,7 +572,8 @@ class MatrixDiff:
     _extra: list[tuple[str, str, bool]] = field(repr=False, default_factory=list)
     _skip: frozenset[tuple[str, str]] = field(repr=False, default=frozenset())
 
-    def _expand(self, opened: bool) -> list[tuple[str, str]]:
+    def _expand(self, opened: bool, limit: int | None = None) -> list[tuple[str, str]]:
+        """The pod pairs, stopping after `limit` (a default-deny can cut millions)."""
         out: list[tuple[str, str]] = []
         names, skip = self._names, self._skip
         for rows, cols, is_open in self._blocks:
@@ -581,8 +582,10 @@ class MatrixDiff:
             for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                 out.extend((s, d) for s in names[r] for d in names[c]
                            if s != d and (s, d) not in skip)
+                if limit is not None and len(out) >= limit:
+                    return out[:limit]
         out.extend((s, d) for s, d, is_open in self._extra if is_open == opened)
-        return out
+        return out if limit is None else out[:limit]
 
     @cached_property
     def opened(self) -> list[tuple[str, str]]:
@@ -612,8 +615,9 @@ class MatrixDiff:
         return self.sentence
 
     def to_dict(self, limit: int = 1000) -> dict[str, Any]:
-        return {"opened": [list(p) for p in self.opened[:limit]],
-                "cut": [list(p) for p in self.cut[:limit]],
+        """Exact counts, and at most `limit` listed flows each way (never all of them)."""
+        return {"opened": [list(p) for p in self._expand(True, limit)],
+                "cut": [list(p) for p in self._expand(False, limit)],
                 "count_opened": self.count_opened, "count_cut": self.count_cut,
                 "added_pods": list(self.added_pods), "removed_pods": list(self.removed_pods),
                 "summary": self.sentence}
