@@ -26,8 +26,8 @@ and load generator per trace.
 
     .venv/bin/python bench/bench_ws_fanout.py                      # 1,000 viewers
     .venv/bin/python bench/bench_ws_fanout.py --viewers 200 --traces 3
-    .venv/bin/python bench/bench_ws_fanout.py --asgi proto_asgi:application \\
-        --pythonpath /tmp/proto                                     # a scratch prototype
+    .venv/bin/python bench/bench_ws_fanout.py \\
+        --asgi bench.loadgen.proto_asgi:application_p4              # a consumer prototype
 """
 
 from __future__ import annotations
@@ -120,8 +120,9 @@ async def settle(gens: list[LoadGenProcess], cluster: TwoDaphne, idle_s: float,
     while True:
         stats = await ask_all(gens, {"cmd": "stats"})
         idle = [s["idle_s"] for s in stats]
-        quiet = all(i is None or i >= idle_s for i in idle)
         elapsed = time.monotonic() - started
+        # None: nothing received yet (presence may be debounced); wait idle_s at least.
+        quiet = all(i >= idle_s if i is not None else elapsed >= idle_s for i in idle)
         if quiet or elapsed > timeout:
             return {"settled": quiet, "seconds": round(elapsed, 1),
                     "presence_messages": sum(s["presence"] for s in stats),
