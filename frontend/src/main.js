@@ -14,6 +14,7 @@ import { explainVerdict, HeatmapView, MARGIN, MAX_FIT_CELL, toCSV } from "./heat
 import { LiveSocket } from "./live.js";
 import { VERDICT } from "./palette.js";
 import { applyChange, fromFetch, listKind, matchesLabelSelector, objectKey } from "./store.js";
+import { appendScrollback, createHistory, historyDown, historyUp, pushHistory, renderResult } from "./console.js";
 import { buildTimeline, frameAt, headerChanges, initialPlayer, reduce, SPEEDS } from "./timeline.js";
 import { dryRunParams, whatIfView, withLabels } from "./whatif.js";
 
@@ -119,7 +120,8 @@ class Editor {
       "trace.started": (m) => this.onTraceStarted(m),
       "trace.hop": (m) => this.onTraceHop(m),
       "trace.finished": (m) => this.onTraceFinished(m),
-      error: (m) => this.flash(m.error, "error"),
+      "console.output": (m) => this.onConsoleOutput(m),
+      error: (m) => (m.field === "command" ? this.onConsoleOutput({ stderr: m.error + "\n", exit_code: 1 }) : this.flash(m.error, "error")),
     });
     requestAnimationFrame((t) => this.frame(t));
   }
@@ -869,6 +871,42 @@ class Editor {
     }
   }
 
+  // ------------------------------------------------------------------ console
+
+  sendConsole(e) {
+    e?.preventDefault();
+    const input = $("#console-input");
+    const command = input.value;
+    if (!command.trim()) return;
+    const namespace = $("#console-ns").value.trim() || "default";
+    this.history = pushHistory(this.history ?? createHistory(), command);
+    this.showConsole(renderResult({ stdout: "", stderr: "", exit_code: 0 }, command, namespace).lines);
+    this.live.send({ type: "console", command, namespace });
+    input.value = "";
+  }
+
+  onConsoleOutput(msg) {
+    this.showConsole(renderResult(msg).lines);
+  }
+
+  showConsole(lines) {
+    this.scrollback = appendScrollback(this.scrollback ?? [], lines);
+    const out = $("#console-out");
+    out.append(...lines.map((l) => el("div", { class: `console-line console-${l.stream}` }, l.text || "\u00a0")));
+    while (out.childElementCount > 5000) out.firstElementChild.remove();
+    out.scrollTop = out.scrollHeight;
+  }
+
+  consoleKey(e) {
+    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+    e.preventDefault();
+    const input = e.target;
+    const step = e.key === "ArrowUp" ? historyUp : historyDown;
+    const r = step(this.history ?? createHistory(), input.value);
+    this.history = r.history;
+    input.value = r.text;
+  }
+
   // ------------------------------------------------------------------ wiring
 
   wire() {
@@ -878,6 +916,8 @@ class Editor {
     $("#yaml-dryrun").addEventListener("click", () => this.dryRun());
     $("#yaml-apply").addEventListener("click", () => this.applyYaml());
     $("#trace-form").addEventListener("submit", (e) => this.sendTrace(e));
+    $("#console-form").addEventListener("submit", (e) => this.sendConsole(e));
+    $("#console-input").addEventListener("keydown", (e) => this.consoleKey(e));
     $("#play").addEventListener("click", () => this.dispatch({ type: this.player?.playing ? "pause" : "play" }));
     $("#step-back").addEventListener("click", () => this.dispatch({ type: "stepBack" }));
     $("#step-forward").addEventListener("click", () => this.dispatch({ type: "stepForward" }));
