@@ -111,7 +111,12 @@ CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX,
+        # redis-py 8 reads with a 5 s socket_timeout by default, the same 5 s channels-redis
+        # blocks in BZPOPMIN: an idle process's receive would time out and close a viewer's
+        # socket every ~5 s (django/channels_redis#422). Reads may wait longer than that.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                              "socket_connect_timeout": 5}],
+                   "prefix": CHANNEL_LAYER_PREFIX,
                    "capacity": 1500, "expiry": 30},
     }
     if REDIS_URL

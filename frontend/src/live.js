@@ -20,13 +20,16 @@ export class LiveSocket {
       for (const msg of this.queue.splice(0)) ws.send(JSON.stringify(msg));
     };
     ws.onmessage = (e) => {
-      let msg;
+      let data;
       try {
-        msg = JSON.parse(e.data);
+        data = JSON.parse(e.data);
       } catch {
         return;
       }
-      (this.handlers[msg.type] ?? this.handlers.unknown)?.(msg);
+      // A trace arrives as one frame holding all its messages, in order.
+      for (const msg of Array.isArray(data) ? data : [data]) {
+        (this.handlers[msg.type] ?? this.handlers.unknown)?.(msg);
+      }
     };
     ws.onclose = (e) => {
       this.handlers.close?.(e);

@@ -96,12 +96,11 @@ async def test_every_viewer_on_both_processes_receives_every_hop(two_daphne):
         await gen.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "redis-py 8 reads with socket_timeout=5 s by default, the same 5 s channels-redis "
-    "blocks in BZPOPMIN: an idle consumer's receive() raises redis TimeoutError and the "
-    "socket is closed with 1011, one per process every ~5 s (django/channels_redis#422). "
-    "settings.CHANNEL_LAYERS needs a longer socket_timeout in its hosts entry."))
 async def test_idle_viewers_keep_their_sockets_with_the_settings_as_they_are(services):
+    """redis-py 8 reads with socket_timeout=5 s by default, the same 5 s channels-redis
+    blocks in BZPOPMIN: without settings' longer socket_timeout an idle consumer's
+    receive() raised TimeoutError and its socket was closed with 1011 every ~5 s
+    (django/channels_redis#422)."""
     cluster, setup = started_cluster(redis_socket_timeout=None)
     try:
         gen = LoadGen(viewer_targets(cluster, setup)[:6], concurrency=6)
