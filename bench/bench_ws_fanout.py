@@ -26,8 +26,8 @@ and load generator per trace.
 
     .venv/bin/python bench/bench_ws_fanout.py                      # 1,000 viewers
     .venv/bin/python bench/bench_ws_fanout.py --viewers 200 --traces 3
-    .venv/bin/python bench/bench_ws_fanout.py \\
-        --asgi bench.loadgen.proto_asgi:application_p4              # a consumer prototype
+    .venv/bin/python bench/bench_ws_fanout.py --asgi mymod:application \\
+        --pythonpath /tmp/proto                                     # a consumer prototype
 """
 
 from __future__ import annotations
@@ -364,9 +364,9 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between traces")
     parser.add_argument("--asgi", default="clusterlab.asgi:application")
     parser.add_argument("--pythonpath", default="", help="extra import path (prototypes)")
-    parser.add_argument("--redis-socket-timeout", type=float, default=30.0,
-                        help="?socket_timeout= in REDIS_URL; 0 runs the settings as they are "
-                             "(idle sockets die every ~5 s with redis-py 8, see the note)")
+    parser.add_argument("--redis-socket-timeout", type=float, default=0,
+                        help="?socket_timeout= in REDIS_URL; 0 (default) keeps the settings' "
+                             "own (30 s); 5 reproduces channels_redis#422")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the daphne processes")
     parser.add_argument("--json", help="write the per-trace figures here")

@@ -107,11 +107,10 @@ class TwoDaphne:
     start_timeout: float = 40.0
     extra_env: dict[str, str] = field(default_factory=dict)
     pythonpath: list[str] = field(default_factory=list)
-    # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels-redis
-    # blocks in BZPOPMIN: an idle consumer's receive() then raises TimeoutError and the
-    # socket is closed with 1011 (django/channels_redis#422). A longer timeout in the
-    # URL (redis-py parses `?socket_timeout=`) keeps sockets open; None = app as is.
-    redis_socket_timeout: float | None = 30.0
+    # `?socket_timeout=` in REDIS_URL (redis-py parses it); None = the settings' own.
+    # Before settings set one, redis-py 8's 5 s default met channels-redis' 5 s BZPOPMIN
+    # and idle sockets were closed with 1011 (django/channels_redis#422).
+    redis_socket_timeout: float | None = None
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="clusterlab-bench-")))
     database: str = ""
     env: dict[str, str] = field(default_factory=dict)

@@ -124,7 +124,9 @@ class LoadGen:
         live = [v for v in self.viewers if v.ws is not None and not v.error]
         while True:
             done = sum(1 for v in live if v.finished >= finished)
-            if done == len(live) or time.monotonic() >= deadline:
+            # a socket the server closed will never receive it: do not wait for it
+            if done == sum(1 for v in live if not v.closed or v.finished >= finished) \
+                    or time.monotonic() >= deadline:
                 break
             self.progress.clear()
             with contextlib.suppress(TimeoutError):

@@ -55,7 +55,7 @@ def viewer_targets(cluster: TwoDaphne, setup: dict) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def two_daphne(services: None):
-    cluster, setup = started_cluster(redis_socket_timeout=30)
+    cluster, setup = started_cluster(redis_socket_timeout=None)  # the settings' own
     yield cluster, setup
     cluster.__exit__(None, None, None)
 
