@@ -30,10 +30,13 @@ import gc
 import hashlib
 import heapq
 import json
+import re
+import socket
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -117,6 +120,8 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType({
     "Deployment": KindInfo("apps/v1", True, "deployments.apps"),
     "ReplicaSet": KindInfo("apps/v1", True, "replicasets.apps"),
 })
+
+_KIND_INFO: dict[str, KindInfo] = dict(KINDS)  # a plain dict is faster to ask per document
 
 # Namespaces every kubeadm cluster has; objects may use them without a Namespace document.
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -427,7 +432,26 @@ def _get_labels(m: Mapping[str, Any], key: str, parent: str) -> Mapping[str, str
     return _string_map(value, _join(parent, key))
 
 
+# Dotted-quad text, leading zeros allowed (`netutils.ParseIPSloppy`); `[0-9]` is ASCII only.
+_IPV4_TEXT = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)")
+
+
 def _sloppy_ip(value: str) -> Any:
+    if type(value) is str and ":" not in value:
+        # IPv4 without ip_address()'s per-octet parsing. inet_pton takes the canonical
+        # dotted quad (no leading zeros); the regex the rest of what ParseIPSloppy takes.
+        # ip_address() accepts a subset of either, with the same value.
+        try:
+            return IPv4Address(socket.inet_pton(socket.AF_INET, value))
+        except (OSError, ValueError):
+            pass
+        match = _IPV4_TEXT.fullmatch(value)
+        if match is None:
+            return None
+        a, b, c, d = (int(x) for x in match.groups())
+        if a > 255 or b > 255 or c > 255 or d > 255:
+            return None
+        return IPv4Address((a << 24) | (b << 16) | (c << 8) | d)
     try:
         return ip_address(value)
     except ValueError:
@@ -449,7 +473,7 @@ def _first_ipv4(values: Iterable[Any], path: str) -> IPv4Address | None:
     """The IPv4 address of a dual-stack list (`podIPs`, `clusterIPs`); error if none is."""
     found = None
     for i, value in enumerate(values):
-        ip = _sloppy_ip(_text(value, f"{path}[{i}]"))
+        ip = _sloppy_ip(value if type(value) is str else _text(value, f"{path}[{i}]"))
         if ip is None:
             raise _Bad(FieldError(f"{path}[{i}]", INVALID, value, _IP_MSG))
         if isinstance(ip, IPv4Address):
@@ -580,6 +604,28 @@ class _PodDraft:
                    self.terminating)
 
 
+# `replace(service, cluster_ip=ip)` once per Service without a given IP: replace() looks
+# up the dataclass fields and goes through keyword arguments on every call.
+_SERVICE_FIELDS = fields(Service)
+_SERVICE_VALUES = attrgetter(*(f.name for f in _SERVICE_FIELDS))
+_CLUSTER_IP_AT = [f.name for f in _SERVICE_FIELDS].index("cluster_ip")
+_SERVICE_POSITIONAL = all(f.init and not f.kw_only for f in _SERVICE_FIELDS)
+
+
+def _with_cluster_ip(service: Service, ip: IPv4Address) -> Service:
+    if not _SERVICE_POSITIONAL:
+        return replace(service, cluster_ip=ip)
+    values = list(_SERVICE_VALUES(service))
+    values[_CLUSTER_IP_AT] = ip
+    return Service(*values)
+
+
+_DRAFT_FIELDS = fields(_PodDraft)
+_DRAFT_VALUES = attrgetter(*(f.name for f in _DRAFT_FIELDS))  # in __init__ order
+_DRAFT_NAME_AT = [f.name for f in _DRAFT_FIELDS].index("name")
+assert all(f.init and not f.kw_only for f in _DRAFT_FIELDS)
+
+
 @dataclass(slots=True)
 class _ServiceDraft:
     seq: int
@@ -592,8 +638,12 @@ class _ServiceDraft:
 
 
 def _ready_condition(status: Mapping[str, Any], path: str) -> bool | None:
-    for i, cond in enumerate(_seq(status.get("conditions"), f"{path}.conditions")):
-        cond = _map(cond, f"{path}.conditions[{i}]")
+    conds = status.get("conditions")
+    if type(conds) is not list:
+        conds = _seq(conds, f"{path}.conditions")
+    for i, cond in enumerate(conds):
+        if type(cond) is not dict:
+            cond = _map(cond, f"{path}.conditions[{i}]")
         if cond.get("type") == "Ready":
             return cond.get("status") == "True"
     return None
@@ -611,18 +661,79 @@ def _owner(meta: Mapping[str, Any]) -> str:
 def _containers(spec: Mapping[str, Any], path: str) -> tuple[Container, ...]:
     out = []
     for i, c in enumerate(_get_list(spec, "containers", path)):
-        cpath = f"{path}.containers[{i}]"
-        c = _map(c, cpath)
-        ports = []
-        for j, p in enumerate(_get_list(c, "ports", cpath)):
-            ppath = f"{cpath}.ports[{j}]"
-            p = _map(p, ppath)
-            ports.append(ContainerPort(
-                _get_int(p, "containerPort", ppath, 0), _get_text(p, "protocol", ppath) or "TCP",
-                _get_text(p, "name", ppath), _get_int(p, "hostPort", ppath, 0)))
-        out.append(Container(_get_text(c, "name", cpath), _get_text(c, "image", cpath),
-                             tuple(ports)))
+        container = _plain_container(c)
+        if container is None:  # not plain JSON: read field by field, errors with their path
+            cpath = f"{path}.containers[{i}]"
+            c = _map(c, cpath)
+            ports = []
+            for j, p in enumerate(_get_list(c, "ports", cpath)):
+                ppath = f"{cpath}.ports[{j}]"
+                p = _map(p, ppath)
+                ports.append(ContainerPort(
+                    _get_int(p, "containerPort", ppath, 0),
+                    _get_text(p, "protocol", ppath) or "TCP",
+                    _get_text(p, "name", ppath), _get_int(p, "hostPort", ppath, 0)))
+            container = Container(_get_text(c, "name", cpath), _get_text(c, "image", cpath),
+                                  tuple(ports))
+        out.append(container)
     return tuple(out)
+
+
+# Containers repeat across a cluster's pods (every replica, every pod of an app): equal
+# ones are shared, found by their plain values. Only exact str and int values make a key,
+# so an equal key always means an equal container of the same types.
+_SHARED_CONTAINERS: dict[tuple[Any, ...], Container] = {}
+_SHARED_CONTAINERS_LIMIT = 4096
+
+
+def _plain_container(c: Any) -> Container | None:
+    """What the field readers make of a container whose fields (and ports' fields) are
+    absent, null or of their exact JSON type; None for anything else."""
+    if type(c) is not dict:
+        return None
+    name, image, ports = c.get("name"), c.get("image"), c.get("ports")
+    if name is None:
+        name = ""
+    elif type(name) is not str:
+        return None
+    if image is None:
+        image = ""
+    elif type(image) is not str:
+        return None
+    raw = []
+    if ports is not None:
+        if type(ports) is not list:
+            return None
+        for p in ports:
+            if type(p) is not dict:
+                return None
+            number, protocol, port_name, host = (p.get("containerPort"), p.get("protocol"),
+                                                 p.get("name"), p.get("hostPort"))
+            if number is None:
+                number = 0
+            elif type(number) is not int:
+                return None
+            if protocol is None:
+                protocol = ""
+            elif type(protocol) is not str:
+                return None
+            if port_name is None:
+                port_name = ""
+            elif type(port_name) is not str:
+                return None
+            if host is None:
+                host = 0
+            elif type(host) is not int:
+                return None
+            raw.append((number, protocol or "TCP", port_name, host))
+    key = (name, image, tuple(raw))
+    container = _SHARED_CONTAINERS.get(key)
+    if container is None:
+        if len(_SHARED_CONTAINERS) >= _SHARED_CONTAINERS_LIMIT:
+            _SHARED_CONTAINERS.clear()
+        container = _SHARED_CONTAINERS[key] = Container(
+            name, image, tuple(ContainerPort(*r) for r in raw))
+    return container
 
 
 def _dns_config(spec: Mapping[str, Any], path: str) -> PodDNSConfig | None:
@@ -674,7 +785,7 @@ def _pod(doc: _Doc) -> _PodDraft:
     phase = "Running"
     if status:
         phase = _get_text(status, "phase", "status") or "Running"
-        ips = [_map(p, f"status.podIPs[{i}]").get("ip")
+        ips = [(p if type(p) is dict else _map(p, f"status.podIPs[{i}]")).get("ip")
                for i, p in enumerate(_seq(status.get("podIPs"), "status.podIPs"))]
         if ips:
             ip = _first_ipv4(ips, "status.podIPs")
@@ -1024,6 +1135,12 @@ def _cluster_config(obj: Mapping[str, Any]) -> ClusterConfig:
 
 # apimachinery's utilrand alphabet: no vowels, no confusable characters.
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
+_SUFFIX_PAIRS = tuple(a + b for b in _ALPHANUMS for a in _ALPHANUMS)  # [i + 27*j] = A[i] + A[j]
+
+
+# What `json.dumps(template, sort_keys=True, separators=(",", ":"), default=str)` builds
+# per call, built once.
+_TEMPLATE_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
 def pod_template_hash(template: Mapping[str, Any]) -> str:
@@ -1035,14 +1152,21 @@ def pod_template_hash(template: Mapping[str, Any]) -> str:
     reproduced here; the 32-bit number is taken from the template's canonical JSON
     instead, so the value differs from a real cluster's but has its shape.
     """
-    data = json.dumps(template, sort_keys=True, separators=(",", ":"), default=str).encode()
+    data = _TEMPLATE_JSON.encode(template).encode()
     number = int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "big")
-    return "".join(_ALPHANUMS[ord(c) % len(_ALPHANUMS)] for c in str(number))
+    return str(number).translate(_SAFE_DIGITS)
+
+
+# rand.SafeEncodeString on decimal digits: digit d becomes _ALPHANUMS[ord(d) % 27].
+_SAFE_DIGITS = str.maketrans({d: _ALPHANUMS[ord(d) % len(_ALPHANUMS)] for d in "0123456789"})
 
 
 def name_suffix(seed: str, length: int = 5) -> str:
     """A `generateName` style suffix (`2xkqp`), seeded instead of random."""
     n = ipam.seed_int(seed)
+    if length == 5:  # two base-27 digits per table lookup
+        return (_SUFFIX_PAIRS[n % 729] + _SUFFIX_PAIRS[n // 729 % 729]
+                + _ALPHANUMS[n // 531441 % 27])
     out = []
     for _ in range(length):
         n, r = divmod(n, len(_ALPHANUMS))
@@ -1069,7 +1193,15 @@ def _workload_pods(doc: _Doc) -> list[_PodDraft]:
     fields = _pod_spec_fields(tspec, "spec.template.spec")
     frozen_labels = MappingProxyType(labels)
     annotations = _get_labels(tmeta, "annotations", "spec.template.metadata")
-    pods = []
+    pods: list[_PodDraft] = []
+    if replicas <= 0:
+        return pods
+    # One draft by keyword, the replicas from its values with their own names.
+    first = _PodDraft(
+        seq=doc.seq, ref=doc.ref, namespace=doc.namespace, name="", labels=frozen_labels,
+        annotations=annotations, owner=f"ReplicaSet/{rs_name}", terminating=False, ip=None,
+        phase="Running", ready=True, path_prefix="spec.template.", **fields)
+    values = list(_DRAFT_VALUES(first))
     seen: set[str] = set()
     for i in range(replicas):
         salt = 0
@@ -1078,10 +1210,8 @@ def _workload_pods(doc: _Doc) -> list[_PodDraft]:
             salt += 1
             name = f"{rs_name}-{name_suffix(f'{doc.namespace}/{rs_name}/{i}/{salt}')}"
         seen.add(name)
-        pods.append(_PodDraft(
-            seq=doc.seq, ref=doc.ref, namespace=doc.namespace, name=name, labels=frozen_labels,
-            annotations=annotations, owner=f"ReplicaSet/{rs_name}", terminating=False, ip=None,
-            phase="Running", ready=True, path_prefix="spec.template.", **fields))
+        values[_DRAFT_NAME_AT] = name
+        pods.append(_PodDraft(*values))
     return pods
 
 
@@ -1221,22 +1351,29 @@ class _Build:
     # ---- documents
 
     def _flatten(self, label: str, obj: Any, seq: int) -> None:
-        if not isinstance(obj, Mapping):
+        # `type(x) is dict` first: isinstance against the Mapping ABC is slow per document.
+        if type(obj) is not dict and not isinstance(obj, Mapping):
             self.problems.add(seq, FieldError(label, INVALID, detail=(
                 "a manifest document must be an object with apiVersion, kind and metadata")), None)
             return
         kind = obj.get("kind")
-        items = obj.get("items")
-        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list) \
-                and (kind == "List" or kind[:-4] in KINDS):
-            for i, item in enumerate(items):
-                self._flatten(f"{label}:items[{i}]", item, seq)
-            return
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-        name = meta.get("name") if isinstance(meta.get("name"), str) else ""
-        namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+        if isinstance(kind, str) and kind.endswith("List"):
+            items = obj.get("items")
+            if isinstance(items, list) and (kind == "List" or kind[:-4] in KINDS):
+                for i, item in enumerate(items):
+                    self._flatten(f"{label}:items[{i}]", item, seq)
+                return
+        meta = obj.get("metadata")
+        if type(meta) is not dict and not isinstance(meta, Mapping):
+            meta = {}
+        name = meta.get("name")
+        if not isinstance(name, str):
+            name = ""
+        namespace = meta.get("namespace")
+        if not isinstance(namespace, str):
+            namespace = ""
         kind_s = kind if isinstance(kind, str) else ""
-        info = KINDS.get(kind_s)
+        info = _KIND_INFO.get(kind_s)
         if not name and isinstance(meta.get("generateName"), str) and meta["generateName"]:
             base = meta["generateName"]
             name = base + name_suffix(f"{kind_s}/{namespace}/{base}/{len(self.docs)}")
@@ -1251,6 +1388,9 @@ class _Build:
     def _known(self, doc: _Doc) -> bool:
         obj = doc.obj
         api = obj.get("apiVersion")
+        info = _KIND_INFO.get(doc.kind)
+        if info is not None and info.api_version == api:
+            return True  # the common case, decided without building a reference
         ref = ObjectRef(doc.kind or "<unknown>", doc.name, doc.namespace, doc.source)
         missing = False
         if not isinstance(api, str) or not api:
@@ -1277,8 +1417,7 @@ class _Build:
         module = _validation()
         if module is None:
             return True
-        errors = list(module.validate_object(doc.kind, doc.obj))
-        unknown = module.unknown_fields(doc.kind, doc.obj)
+        errors, unknown = module.check_object(doc.kind, doc.obj)  # one decoding walk
         decode_failed = bool(errors) and all(
             e.type == INVALID and e.detail.startswith("expected ") for e in errors)
         if unknown and not decode_failed:
@@ -1657,8 +1796,7 @@ class _Build:
         for d in drafts:
             if d.needs_ip:
                 try:
-                    d.service = replace(d.service,
-                                        cluster_ip=ips.allocate_next(d.service.key))
+                    d.service = _with_cluster_ip(d.service, ips.allocate_next(d.service.key))
                 except ipam.AllocationError as exc:
                     self.problems.add(d.seq, FieldError(
                         "spec.clusterIPs", INTERNAL_ERROR,

@@ -23,6 +23,7 @@ ClusterIP/NodePort *allocation* errors (VAL-9) belong to `ipam.py`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from ipaddress import (
@@ -48,6 +49,7 @@ from clusterlab.sim.errors import (
 from clusterlab.sim.model import CNI_MODES
 
 __all__ = [
+    "check_object",
     "is_dns1035_label",
     "is_dns1123_label",
     "is_dns1123_subdomain",
@@ -111,7 +113,7 @@ def _regex_error(msg: str, fmt: str, *examples: str) -> str:
 
 def _blen(value: str) -> int:
     """Go's len(): bytes, not code points."""
-    return len(value.encode("utf-8"))
+    return len(value) if value.isascii() else len(value.encode("utf-8"))
 
 
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -146,6 +148,10 @@ _LABEL_KEY_RE = re.compile(_LABEL_KEY_FMT)
 _LABEL_VALUE_RE = re.compile(_LABEL_VALUE_FMT)
 _PORT_NAME_CHARSET_RE = re.compile("[-a-z0-9]+")
 _PORT_NAME_ONE_LETTER_RE = re.compile("[a-z]")
+# Every rule of IsValidPortName at once, for the happy path: ≤ 15 of [-a-z0-9] with a
+# letter, no "--", no hyphen at either end.
+_VALID_PORT_NAME_RE = re.compile(
+    r"(?=.{1,15}\Z)(?=[^a-z]*[a-z])(?!.*--)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
 
 _IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 _CIDR_MSG = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
@@ -157,11 +163,33 @@ def _full(regex: re.Pattern[str], value: str) -> bool:
     return regex.fullmatch(value) is not None
 
 
+# The check functions below start with their happy path: the regexes only match ASCII, so
+# a value they match has as many bytes as characters and one length test settles it.
+# Label keys and values repeat across a cluster's objects: the ones found valid are
+# remembered (a bounded set per check, emptied when full) so each is checked once.
+
+_VALID_MEMO_LIMIT = 1 << 15
+
+
+def _remember(valid: set[str], value: str) -> None:
+    if len(valid) >= _VALID_MEMO_LIMIT:
+        valid.clear()
+    valid.add(value)
+
+
+_VALID_QUALIFIED_NAMES: set[str] = set()
+_VALID_LABEL_VALUES: set[str] = set()
+_VALID_PORT_NAMES: set[str] = set()
+_VALID_DNS1123_LABELS: set[str] = set()  # namespace names seen valid
+
+
 # --------------------------------------------------------------------------- checks
 
 
 def is_dns1123_label(value: str) -> list[str]:
     """`IsDNS1123Label`: names of namespaces, containers, pod hostnames (VAL-2)."""
+    if len(value) <= 63 and _DNS1123_LABEL_RE.fullmatch(value) is not None:
+        return []
     errs = []
     if _blen(value) > 63:
         errs.append(_max_len_error(63))
@@ -175,6 +203,8 @@ def is_dns1123_label(value: str) -> list[str]:
 
 def is_dns1123_subdomain(value: str) -> list[str]:
     """`IsDNS1123Subdomain`: names of pods, nodes, policies, slices (VAL-2)."""
+    if len(value) <= 253 and _DNS1123_SUBDOMAIN_RE.fullmatch(value) is not None:
+        return []
     errs = []
     if _blen(value) > 253:
         errs.append(_max_len_error(253))
@@ -195,6 +225,8 @@ def _is_dns1123_subdomain_with_underscore(value: str) -> list[str]:
 
 def is_dns1035_label(value: str) -> list[str]:
     """`IsDNS1035Label`: Service names must start with a letter (VAL-2)."""
+    if len(value) <= 63 and _DNS1035_LABEL_RE.fullmatch(value) is not None:
+        return []
     errs = []
     if _blen(value) > 63:
         errs.append(_max_len_error(63))
@@ -205,6 +237,12 @@ def is_dns1035_label(value: str) -> list[str]:
 
 def is_valid_port_name(port: str) -> list[str]:
     """`IsValidPortName` (IANA_SVC_NAME): container port names, string targetPorts (VAL-5)."""
+    if port in _VALID_PORT_NAMES:
+        return []
+    if _VALID_PORT_NAME_RE.fullmatch(port) is not None:
+        if type(port) is str:
+            _remember(_VALID_PORT_NAMES, port)
+        return []
     errs = []
     if _blen(port) > 15:
         errs.append(_max_len_error(15))
@@ -221,6 +259,15 @@ def is_valid_port_name(port: str) -> list[str]:
 
 def is_qualified_name(value: str) -> list[str]:
     """`IsQualifiedName` / `IsLabelKey`: `[prefix/]name`, the name case-sensitive (VAL-3)."""
+    if value in _VALID_QUALIFIED_NAMES:
+        return []
+    errs = _qualified_name_errors(value)
+    if not errs and type(value) is str:
+        _remember(_VALID_QUALIFIED_NAMES, value)
+    return errs
+
+
+def _qualified_name_errors(value: str) -> list[str]:
     errs: list[str] = []
     parts = value.split("/")
     if len(parts) == 1:
@@ -249,6 +296,12 @@ def is_qualified_name(value: str) -> list[str]:
 
 def is_valid_label_value(value: str) -> list[str]:
     """`IsValidLabelValue`: empty, or ≤ 63 characters of `[-A-Za-z0-9_.]` (VAL-3)."""
+    if value in _VALID_LABEL_VALUES:
+        return []
+    if len(value) <= 63 and _LABEL_VALUE_RE.fullmatch(value) is not None:
+        if type(value) is str:
+            _remember(_VALID_LABEL_VALUES, value)
+        return []
     errs = []
     if _blen(value) > 63:
         errs.append(_max_len_error(63))
@@ -285,6 +338,35 @@ def _sloppy_ipv4(value: str) -> IPv4Address | None:
     return IPv4Address(bytes(octets))
 
 
+# `_sloppy_ipv4`'s rules as one regex: four dot-separated ASCII decimals ≤ 255, leading
+# zeros allowed.
+_OCTET = "0*(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_SLOPPY_IPV4_RE = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+
+
+def _sloppy_ipv4_ok(value: str) -> bool:
+    """`_sloppy_ipv4(value) is not None`, without building the address."""
+    return _SLOPPY_IPV4_RE.fullmatch(value) is not None
+
+
+def _ip_ok(value: str) -> bool:
+    """`parse_ip_sloppy(value) is not None`; IPv4 without building the address."""
+    if type(value) is str and value and ":" not in value and "%" not in value:
+        return _sloppy_ipv4_ok(value)
+    return parse_ip_sloppy(value) is not None
+
+
+def _cidr_ok(value: str) -> bool:
+    """`parse_cidr_sloppy(value) is not None`; IPv4 without building the network."""
+    if type(value) is not str or "/" not in value:
+        return parse_cidr_sloppy(value) is not None
+    addr, _, bits = value.partition("/")
+    if not addr or ":" in addr or "%" in addr:
+        return parse_cidr_sloppy(value) is not None
+    return (_sloppy_ipv4_ok(addr) and bool(bits) and bits.isascii() and bits.isdigit()
+            and int(bits) <= 32)
+
+
 def parse_ip_sloppy(value: str) -> IPv4Address | IPv6Address | None:
     """`netutils.ParseIPSloppy`: like Go's old net.ParseIP, IPv4 octets may have leading zeros."""
     if not isinstance(value, str) or not value or "%" in value:
@@ -312,20 +394,26 @@ def parse_cidr_sloppy(value: str) -> IPv4Network | IPv6Network | None:
 
 def is_valid_ip(value: str) -> list[str]:
     """`IsValidIP` for the legacy (sloppy) fields: clusterIPs, externalIPs, nameservers."""
-    return [] if parse_ip_sloppy(value) is not None else [_IP_MSG]
+    return [] if _ip_ok(value) else [_IP_MSG]
 
 
 def is_valid_cidr(value: str) -> list[str]:
     """`IsValidCIDR` for the legacy (sloppy) fields: podCIDRs, ipBlock, source ranges."""
-    return [] if parse_cidr_sloppy(value) is not None else [_CIDR_MSG]
+    return [] if _cidr_ok(value) else [_CIDR_MSG]
 
 
 def _ip_errors(path: str, value: str) -> list[FieldError]:
-    return [invalid(path, value, m) for m in is_valid_ip(value)]
+    return [] if _ip_ok(value) else [invalid(path, value, _IP_MSG)]
 
 
 def _cidr_errors(path: str, value: str) -> list[FieldError]:
-    return [invalid(path, value, m) for m in is_valid_cidr(value)]
+    return [] if _cidr_ok(value) else [invalid(path, value, _CIDR_MSG)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cidr_cached(value: str) -> IPv4Network | IPv6Network | None:
+    """parse_cidr_sloppy for str values: ipBlocks repeat (10.0.0.0/8 …), ip_network is slow."""
+    return parse_cidr_sloppy(value)
 
 
 def _non_special_ip(path: str, value: str) -> list[FieldError]:
@@ -482,9 +570,19 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 _MISSING = object()
+_CHECKS: dict[str, Any] = {}  # kind → compiled schema, filled in below _clean_slow
+
+
+# What YAML and JSON parsers produce, by exact type: one dict lookup instead of an
+# isinstance chain (`isinstance(x, Mapping)` is an ABC check, the slowest of them).
+_EXACT_JSON_TYPES: dict[type, str] = {bool: "boolean", int: "integer", float: "number",
+                                      str: "string", dict: "object", list: "array"}
 
 
 def _json_type(value: Any) -> str:
+    exact = _EXACT_JSON_TYPES.get(type(value))
+    if exact is not None:
+        return exact
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -505,6 +603,150 @@ def _fits(leaf: str, value: Any) -> bool:
     if leaf == _INTSTR:
         return kind in ("integer", "string")
     return kind == leaf
+
+
+# The happy path of decoding, without formatting a path per field: `_SCHEMAS` compiled
+# into nodes whose `ok(value)` is True exactly when `_walk` would find no unknown field
+# and no type error. Plain dicts, lists and scalars are checked by exact type (what YAML
+# and JSON parsers produce); anything else (a Mapping that is not a dict, a str
+# subclass …) is answered by `_fits` / `_walk` themselves, so the two cannot disagree.
+
+_LEAF_TYPES: dict[str, frozenset[type]] = {  # exact types that fit; bool is not an integer
+    _STR: frozenset({str}), _INT: frozenset({int}), _BOOL: frozenset({bool}),
+    _INTSTR: frozenset({int, str})}
+_NONE_TYPE = type(None)
+
+
+class _Leaf:
+    __slots__ = ("exact", "name")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.exact = _LEAF_TYPES[name] | {_NONE_TYPE}  # JSON null decodes to the zero value
+
+
+class _Obj:
+    __slots__ = ("leaves", "nested", "schema")
+
+    def __init__(self, schema: dict[str, Any]):
+        self.schema = schema
+        self.leaves: dict[str, frozenset[type]] = {}  # leaf field → exact types that fit
+        self.nested: dict[str, Any] = {}  # field → node, or None for "anything"
+
+    def ok(self, value: Any) -> bool:
+        if type(value) is not dict:
+            return _clean_slow(self.schema, value)
+        leaves, nested = self.leaves, self.nested
+        for key, item in value.items():
+            exact = leaves.get(key)
+            if exact is not None:
+                if type(item) not in exact and not _fits(self.schema[key], item):
+                    return False
+                continue
+            sub = nested.get(key, _MISSING)
+            if sub is _MISSING:  # unknown, even when null
+                return False
+            if sub is not None and item is not None and not sub.ok(item):
+                return False
+        return True
+
+
+class _Items:
+    """A list schema `[item]`, or a `_MapOf(item)` (`mapping=True`), of objects or lists."""
+
+    __slots__ = ("item", "mapping", "schema")
+
+    def __init__(self, schema: Any, item: Any, mapping: bool):
+        self.schema, self.item, self.mapping = schema, item, mapping
+
+    def ok(self, value: Any) -> bool:
+        if self.mapping:
+            if type(value) is not dict:
+                return _clean_slow(self.schema, value)
+            items: Iterable[Any] = value.values()
+        elif type(value) is list or isinstance(value, list):
+            items = value
+        else:
+            return False
+        item = self.item
+        if item is None:
+            return True
+        for x in items:  # noqa: SIM110 - a plain loop is faster than all(<genexpr>)
+            if x is not None and not item.ok(x):
+                return False
+        return True
+
+
+class _LeafList:
+    """`[leaf]`: a list of strings, integers …"""
+
+    __slots__ = ("exact", "name", "schema")
+
+    def __init__(self, schema: Any, leaf: _Leaf):
+        self.schema, self.exact, self.name = schema, leaf.exact, leaf.name
+
+    def ok(self, value: Any) -> bool:
+        if type(value) is not list and not isinstance(value, list):
+            return False
+        exact = self.exact
+        for x in value:  # noqa: SIM110
+            if type(x) not in exact and not _fits(self.name, x):
+                return False
+        return True
+
+
+class _LeafMap(_LeafList):
+    """`_MapOf(leaf)`: labels, annotations, selectors."""
+
+    __slots__ = ()
+
+    def ok(self, value: Any) -> bool:
+        if type(value) is not dict:
+            return _clean_slow(self.schema, value)
+        exact = self.exact
+        for x in value.values():  # noqa: SIM110
+            if type(x) not in exact and not _fits(self.name, x):
+                return False
+        return True
+
+
+def _compile(schema: Any, done: dict[int, Any]) -> Any:
+    if schema is None:
+        return None
+    if isinstance(schema, str):
+        return _Leaf(schema)
+    node = done.get(id(schema))
+    if node is not None:
+        return node
+    if isinstance(schema, list | _MapOf):
+        mapping = isinstance(schema, _MapOf)
+        item = _compile(schema.value if mapping else schema[0], done)
+        if isinstance(item, _Leaf):
+            node = (_LeafMap if mapping else _LeafList)(schema, item)
+        else:
+            node = _Items(schema, item, mapping)
+    else:
+        node = _Obj(schema)
+        for key, sub in schema.items():
+            compiled = _compile(sub, done)
+            if isinstance(compiled, _Leaf):
+                node.leaves[key] = compiled.exact
+            else:
+                node.nested[key] = compiled
+    done[id(schema)] = node
+    return node
+
+
+def _clean_slow(schema: Any, value: Any) -> bool:
+    unknown: list[str] = []
+    wrong: list[FieldError] = []
+    _walk(schema, value, "", unknown, wrong)
+    return not unknown and not wrong
+
+
+_compiled: dict[int, Any] = {}
+_CHECKS.update((kind, _compile(schema, _compiled)) for kind, schema in _SCHEMAS.items())
+del _compiled
 
 
 def _walk(schema: Any, value: Any, path: str, unknown: list[str] | None,
@@ -553,7 +795,7 @@ def unknown_fields(kind: str, obj: Mapping[str, Any]) -> list[str]:
     so a `kubectl get -o yaml` dump of a real cluster always loads.
     """
     schema = _SCHEMAS.get(kind)
-    if schema is None or not isinstance(obj, Mapping):
+    if schema is None or not isinstance(obj, Mapping) or _CHECKS[kind].ok(obj):
         return []
     found: list[str] = []
     _walk(schema, obj, "", found, None)
@@ -561,6 +803,8 @@ def unknown_fields(kind: str, obj: Mapping[str, Any]) -> list[str]:
 
 
 def _type_errors(kind: str, obj: Mapping[str, Any]) -> list[FieldError]:
+    if _CHECKS[kind].ok(obj):
+        return []
     wrong: list[FieldError] = []
     _walk(_SCHEMAS[kind], obj, "", None, wrong)
     return wrong
@@ -572,18 +816,26 @@ def _type_errors(kind: str, obj: Mapping[str, Any]) -> list[FieldError]:
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
+    if type(value) is dict:  # exact types first: ABC isinstance checks are slow
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
 def _list(value: Any) -> list[Any]:
+    if type(value) is list:
+        return value
     return value if isinstance(value, list) else []
 
 
 def _str(value: Any) -> str:
+    if type(value) is str:
+        return value
     return value if isinstance(value, str) else ""
 
 
 def _int(value: Any) -> int:
+    if type(value) is int:
+        return value
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -600,10 +852,21 @@ def _sorted_map(value: Mapping[Any, Any] | None) -> dict[str, Any] | None:
 def validate_labels(labels: Mapping[str, str] | None, path: str) -> list[FieldError]:
     """`ValidateLabels`: every error on the map's path, the bad key or value shown (VAL-3)."""
     errs: list[FieldError] = []
+    if not labels:
+        return errs
     for key, value in _dict(labels).items():
-        key, value = str(key), "" if value is None else str(value)
-        errs.extend(invalid(path, key, m) for m in is_qualified_name(key))
-        errs.extend(invalid(path, value, m) for m in is_valid_label_value(value))
+        if type(key) is not str:
+            key = str(key)
+        if type(value) is not str:
+            value = "" if value is None else str(value)
+        if key not in _VALID_QUALIFIED_NAMES:
+            msgs = is_qualified_name(key)
+            if msgs:
+                errs.extend(invalid(path, key, m) for m in msgs)
+        if value not in _VALID_LABEL_VALUES:
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errs.extend(invalid(path, value, m) for m in msgs)
     return errs
 
 
@@ -613,10 +876,14 @@ TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 def validate_annotations(annotations: Mapping[str, str] | None, path: str) -> list[FieldError]:
     """`ValidateAnnotations`: label-key rules on lower-cased keys, ≤ 256 KiB in total (VAL-3)."""
     errs: list[FieldError] = []
+    if not annotations:
+        return errs
     size = 0
     for key, value in _dict(annotations).items():
         key, value = str(key), "" if value is None else str(value)
-        errs.extend(invalid(path, key, m) for m in is_qualified_name(key.lower()))
+        msgs = is_qualified_name(key.lower())
+        if msgs:
+            errs.extend(invalid(path, key, m) for m in msgs)
         size += _blen(key) + _blen(value)
     if size > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(FieldError(path, TOO_LONG,
@@ -633,27 +900,44 @@ def validate_object_meta(meta: Mapping[str, Any] | None, path: str = "metadata",
     namespace. A cluster-scoped object's `namespace` is dropped by the API server
     (`rest.BeforeCreate`), so it is not an error either.
     """
-    meta = _dict(meta)
+    get = meta.get if type(meta) is dict else _dict(meta).get
     errs: list[FieldError] = []
-    generate_name = _str(meta.get("generateName"))
+    generate_name = get("generateName")
+    if generate_name is not None:
+        generate_name = _str(generate_name)
     if generate_name:
         errs.extend(invalid(_child(path, "generateName"), generate_name, m)
                     for m in name_check(_mask_trailing_dash(generate_name)))
-    name = _str(meta.get("name"))
+    name = get("name")
+    if type(name) is not str:
+        name = _str(name)
     if not name:
         if not generate_name:
             errs.append(required(_child(path, "name"), "name or generateName is required"))
     else:
-        errs.extend(invalid(_child(path, "name"), name, m) for m in name_check(name))
-    namespace = _str(meta.get("namespace"))
+        msgs = name_check(name)
+        if msgs:
+            errs.extend(invalid(_child(path, "name"), name, m) for m in msgs)
+    namespace = get("namespace")
     if namespaced and namespace:
-        errs.extend(invalid(_child(path, "namespace"), namespace, m)
-                    for m in is_dns1123_label(namespace))
-    generation = _int(meta.get("generation"))
-    if generation < 0:
-        errs.append(invalid(_child(path, "generation"), generation, _NEGATIVE_MSG))
-    errs.extend(validate_labels(meta.get("labels"), _child(path, "labels")))
-    errs.extend(validate_annotations(meta.get("annotations"), _child(path, "annotations")))
+        namespace = _str(namespace)
+        if namespace and namespace not in _VALID_DNS1123_LABELS:
+            msgs = is_dns1123_label(namespace)
+            if msgs:
+                errs.extend(invalid(_child(path, "namespace"), namespace, m) for m in msgs)
+            elif type(namespace) is str:
+                _remember(_VALID_DNS1123_LABELS, namespace)  # namespaces repeat
+    generation = get("generation")
+    if generation is not None:
+        generation = _int(generation)
+        if generation < 0:
+            errs.append(invalid(_child(path, "generation"), generation, _NEGATIVE_MSG))
+    labels = get("labels")
+    if labels:
+        errs.extend(validate_labels(labels, _child(path, "labels")))
+    annotations = get("annotations")
+    if annotations:
+        errs.extend(validate_annotations(annotations, _child(path, "annotations")))
     return errs
 
 
@@ -667,8 +951,12 @@ def validate_label_selector(sel: Mapping[str, Any] | None, path: str) -> list[Fi
     if sel is None:
         return []
     sel = _dict(sel)
-    errs = validate_labels(sel.get("matchLabels"), _child(path, "matchLabels"))
-    for i, expr in enumerate(_list(sel.get("matchExpressions"))):
+    match_labels = sel.get("matchLabels")
+    errs = validate_labels(match_labels, _child(path, "matchLabels")) if match_labels else []
+    exprs = sel.get("matchExpressions")
+    if not exprs:
+        return errs
+    for i, expr in enumerate(_list(exprs)):
         expr = _dict(expr)
         epath = _index(_child(path, "matchExpressions"), i)
         operator = _str(expr.get("operator"))
@@ -685,10 +973,13 @@ def validate_label_selector(sel: Mapping[str, Any] | None, path: str) -> list[Fi
             errs.append(invalid(_child(epath, "operator"), operator,
                                 "not a valid selector operator"))
         key = _str(expr.get("key"))
-        errs.extend(invalid(_child(epath, "key"), key, m) for m in is_qualified_name(key))
+        msgs = is_qualified_name(key)
+        if msgs:
+            errs.extend(invalid(_child(epath, "key"), key, m) for m in msgs)
         for j, value in enumerate(values):
-            errs.extend(invalid(_index(_child(epath, "values"), j), value, m)
-                        for m in is_valid_label_value(value))
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errs.extend(invalid(_index(_child(epath, "values"), j), value, m) for m in msgs)
     return errs
 
 
@@ -750,33 +1041,50 @@ def _port_num_or_name(path: str, value: int | str) -> list[FieldError]:
 # --------------------------------------------------------------------------- Pod
 
 
-def _validate_container_ports(ports: list[Any], path: str) -> list[FieldError]:
-    """`validateContainerPorts`: names unique within one container only (VAL-5)."""
+def _validate_container_ports(ports: list[Any], path: str,
+                              host_ports: list[int] | None = None) -> list[FieldError]:
+    """`validateContainerPorts`: names unique within one container only (VAL-5).
+
+    Non-zero hostPorts are appended to `host_ports`, so that the pod-wide conflict check
+    runs only for pods that have some.
+    """
+    # The accessors (_dict, _str, _int) are inlined as exact-type tests: this runs for
+    # every port of every pod and template.
     errs: list[FieldError] = []
     names: set[str] = set()
     for i, port in enumerate(ports):
-        port = _dict(port)
-        ppath = _index(path, i)
-        name = _str(port.get("name"))
+        get = port.get if type(port) is dict else _dict(port).get
+        name = get("name")
+        if type(name) is not str:
+            name = _str(name)
         if name:
-            msgs = is_valid_port_name(name)
+            msgs = [] if name in _VALID_PORT_NAMES else is_valid_port_name(name)
             if msgs:
-                errs.extend(invalid(_child(ppath, "name"), name, m) for m in msgs)
+                errs.extend(invalid(f"{path}[{i}].name", name, m) for m in msgs)
             elif name in names:
-                errs.append(duplicate(_child(ppath, "name"), name))
+                errs.append(duplicate(f"{path}[{i}].name", name))
             else:
                 names.add(name)
-        container_port = _int(port.get("containerPort"))
+        container_port = get("containerPort")
+        if type(container_port) is not int:
+            container_port = _int(container_port)
         if container_port == 0:
-            errs.append(required(_child(ppath, "containerPort")))
-        else:
-            errs.extend(_port_num_errors(_child(ppath, "containerPort"), container_port))
-        host_port = _int(port.get("hostPort"))
-        if host_port != 0:
-            errs.extend(_port_num_errors(_child(ppath, "hostPort"), host_port))
-        protocol = _str(port.get("protocol")) or "TCP"
-        if protocol not in _PROTOCOLS_SORTED:
-            errs.append(unsupported(_child(ppath, "protocol"), protocol, _PROTOCOLS_SORTED))
+            errs.append(required(f"{path}[{i}].containerPort"))
+        elif not 1 <= container_port <= 65535:
+            errs.append(invalid(f"{path}[{i}].containerPort", container_port, _PORT_RANGE_MSG))
+        host_port = get("hostPort")
+        if host_port is not None:
+            host_port = _int(host_port)
+            if host_port != 0:
+                if not 1 <= host_port <= 65535:
+                    errs.append(invalid(f"{path}[{i}].hostPort", host_port, _PORT_RANGE_MSG))
+                if host_ports is not None:
+                    host_ports.append(host_port)
+        protocol = get("protocol")
+        if protocol is not None and protocol not in _PROTOCOLS_SORTED:
+            protocol = _str(protocol) or "TCP"
+            if protocol not in _PROTOCOLS_SORTED:
+                errs.append(unsupported(f"{path}[{i}].protocol", protocol, _PROTOCOLS_SORTED))
     return errs
 
 
@@ -802,20 +1110,31 @@ def _host_port_conflicts(containers: list[Any], path: str) -> list[FieldError]:
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
-def _validate_container_common(container: Mapping[str, Any], path: str) -> list[FieldError]:
+def _validate_container_common(container: Mapping[str, Any], path: str,
+                               host_ports: list[int] | None = None) -> list[FieldError]:
     """`validateContainerCommon`: name, image, ports, imagePullPolicy (VAL-7)."""
     errs: list[FieldError] = []
-    name = _str(container.get("name"))
+    get = container.get
+    name = get("name")
+    if type(name) is not str:
+        name = _str(name)
     if not name:
         errs.append(required(_child(path, "name")))
     else:
-        errs.extend(invalid(_child(path, "name"), name, m) for m in is_dns1123_label(name))
-    if not _str(container.get("image")):
+        msgs = is_dns1123_label(name)
+        if msgs:
+            errs.extend(invalid(_child(path, "name"), name, m) for m in msgs)
+    image = get("image")
+    if not image or (type(image) is not str and not _str(image)):
         errs.append(required(_child(path, "image")))
-    errs.extend(_validate_container_ports(_list(container.get("ports")), _child(path, "ports")))
-    policy = _str(container.get("imagePullPolicy"))
-    if policy and policy not in _PULL_POLICIES:
-        errs.append(unsupported(_child(path, "imagePullPolicy"), policy, _PULL_POLICIES))
+    ports = get("ports")
+    if ports:
+        errs.extend(_validate_container_ports(_list(ports), _child(path, "ports"), host_ports))
+    policy = get("imagePullPolicy")
+    if policy:
+        policy = _str(policy)
+        if policy and policy not in _PULL_POLICIES:
+            errs.append(unsupported(_child(path, "imagePullPolicy"), policy, _PULL_POLICIES))
     return errs
 
 
@@ -867,33 +1186,43 @@ def _validate_pod_dns_config(config: Mapping[str, Any] | None, dns_policy: str,
 def _validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     """`ValidatePodSpec`, the parts a networking simulator needs, in the server's order."""
     errs: list[FieldError] = []
-    containers = _list(spec.get("containers"))
+    get = spec.get
+    containers = _list(get("containers"))
     cpath = _child(path, "containers")
     if not containers:
         errs.append(required(cpath))
     else:
         names: set[str] = set()
+        host_ports: list[int] = []
         for i, container in enumerate(containers):
-            container = _dict(container)
-            errs.extend(_validate_container_common(container, _index(cpath, i)))
-            name = _str(container.get("name"))
+            if type(container) is not dict:
+                container = _dict(container)
+            errs.extend(_validate_container_common(container, f"{cpath}[{i}]", host_ports))
+            name = container.get("name")
+            if type(name) is not str:
+                name = _str(name)
             if name in names:
                 errs.append(duplicate(_child(_index(cpath, i), "name"), name))
             else:
                 names.add(name)
-        errs.extend(_host_port_conflicts(containers, cpath))
-    ipath = _child(path, "initContainers")
-    all_names = {_str(_dict(c).get("name")) for c in containers}
-    for i, container in enumerate(_list(spec.get("initContainers"))):
-        container = _dict(container)
-        errs.extend(_validate_container_common(container, _index(ipath, i)))
-        name = _str(container.get("name"))
-        if name in all_names:
-            errs.append(duplicate(_child(_index(ipath, i), "name"), name))
-        elif name:
-            all_names.add(name)
-        errs.extend(_host_port_conflicts([container], ipath))
-    if spec.get("hostNetwork") is True:
+        if host_ports:
+            errs.extend(_host_port_conflicts(containers, cpath))
+    init_containers = get("initContainers")
+    if init_containers:
+        ipath = _child(path, "initContainers")
+        all_names = {_str(_dict(c).get("name")) for c in containers}
+        for i, container in enumerate(_list(init_containers)):
+            container = _dict(container)
+            init_host_ports: list[int] = []
+            errs.extend(_validate_container_common(container, _index(ipath, i), init_host_ports))
+            name = _str(container.get("name"))
+            if name in all_names:
+                errs.append(duplicate(_child(_index(ipath, i), "name"), name))
+            elif name:
+                all_names.add(name)
+            if init_host_ports:
+                errs.extend(_host_port_conflicts([container], ipath))
+    if get("hostNetwork") is True:
         # For a Pod a zero hostPort is first defaulted to containerPort; a template
         # allows zero. Either way only a non-zero, different hostPort is refused.
         for i, container in enumerate(containers):
@@ -904,25 +1233,37 @@ def _validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
                     errs.append(invalid(
                         _child(_index(_child(_index(cpath, i), "ports"), j), "hostPort"),
                         host_port, "must match `containerPort` when `hostNetwork` is true"))
-    restart_policy = _str(spec.get("restartPolicy")) or "Always"
-    if restart_policy not in _RESTART_POLICIES:
-        errs.append(unsupported(_child(path, "restartPolicy"), restart_policy, _RESTART_POLICIES))
-    dns_policy = _str(spec.get("dnsPolicy")) or "ClusterFirst"
+    restart_policy = get("restartPolicy")
+    if restart_policy is not None:
+        restart_policy = _str(restart_policy) or "Always"
+        if restart_policy not in _RESTART_POLICIES:
+            errs.append(unsupported(_child(path, "restartPolicy"), restart_policy,
+                                    _RESTART_POLICIES))
+    dns_policy = get("dnsPolicy")
+    dns_policy = "ClusterFirst" if dns_policy is None else _str(dns_policy) or "ClusterFirst"
     if dns_policy not in _DNS_POLICIES:
         errs.append(unsupported(_child(path, "dnsPolicy"), dns_policy, _DNS_POLICIES))
-    errs.extend(validate_labels(spec.get("nodeSelector"), _child(path, "nodeSelector")))
-    dns_config = spec.get("dnsConfig")
-    errs.extend(_validate_pod_dns_config(dns_config if isinstance(dns_config, Mapping) else None,
-                                         dns_policy, _child(path, "dnsConfig")))
-    for fld in ("serviceAccountName", "nodeName"):
-        value = _str(spec.get(fld))
+    node_selector = get("nodeSelector")
+    if node_selector:
+        errs.extend(validate_labels(node_selector, _child(path, "nodeSelector")))
+    dns_config = get("dnsConfig")
+    if dns_config is not None and type(dns_config) is not dict:
+        dns_config = dns_config if isinstance(dns_config, Mapping) else None
+    if dns_config is not None or dns_policy == "None":
+        errs.extend(_validate_pod_dns_config(dns_config, dns_policy, _child(path, "dnsConfig")))
+    for fld, check in _POD_SPEC_NAMES:
+        value = get(fld)
         if value:
-            errs.extend(invalid(_child(path, fld), value, m) for m in is_dns1123_subdomain(value))
-    for fld in ("hostname", "subdomain"):
-        value = _str(spec.get(fld))
-        if value:
-            errs.extend(invalid(_child(path, fld), value, m) for m in is_dns1123_label(value))
+            value = _str(value)
+            if value:
+                msgs = check(value)
+                if msgs:
+                    errs.extend(invalid(_child(path, fld), value, m) for m in msgs)
     return errs
+
+
+_POD_SPEC_NAMES = (("serviceAccountName", is_dns1123_subdomain), ("nodeName", is_dns1123_subdomain),
+                   ("hostname", is_dns1123_label), ("subdomain", is_dns1123_label))
 
 
 def _status_ips(status: Mapping[str, Any], single: str, plural: str) -> list[str]:
@@ -937,9 +1278,13 @@ def _validate_pod(obj: Mapping[str, Any]) -> list[FieldError]:
     errs = validate_object_meta(obj.get("metadata"), "metadata", is_dns1123_subdomain, True)
     errs.extend(_validate_pod_spec(_dict(obj.get("spec")), "spec"))
     status = _dict(obj.get("status"))
-    for single, plural in (("podIP", "podIPs"), ("hostIP", "hostIPs")):
-        for i, ip in enumerate(_status_ips(status, single, plural)):
-            errs.extend(_ip_errors(_index(_child("status", plural), i), ip))
+    if status:
+        for single, plural in (("podIP", "podIPs"), ("hostIP", "hostIPs")):
+            if not status.get(plural) and not status.get(single):
+                continue  # _status_ips would give []
+            for i, ip in enumerate(_status_ips(status, single, plural)):
+                if not _ip_ok(ip):
+                    errs.append(invalid(f"status.{plural}[{i}]", ip, _IP_MSG))
     return errs
 
 
@@ -1013,34 +1358,53 @@ def _validate_service_port(port: Mapping[str, Any], require_name: bool, names: s
                            path: str) -> list[FieldError]:
     """`validateServicePort` on a defaulted port: protocol TCP, targetPort = port (VAL-5)."""
     errs: list[FieldError] = []
-    name = _str(port.get("name"))
+    get = port.get
+    name = get("name")
+    if type(name) is not str:
+        name = _str(name)
     if require_name and not name:
         errs.append(required(_child(path, "name")))
     elif name:
-        errs.extend(invalid(_child(path, "name"), name, m) for m in is_dns1123_label(name))
+        msgs = is_dns1123_label(name)
+        if msgs:
+            errs.extend(invalid(_child(path, "name"), name, m) for m in msgs)
         if name in names:
             errs.append(duplicate(_child(path, "name"), name))
         else:
             names.add(name)
-    number = _int(port.get("port"))
-    errs.extend(_port_num_errors(_child(path, "port"), number))
-    protocol = _str(port.get("protocol")) or "TCP"
-    if protocol not in _PROTOCOLS_SORTED:
-        errs.append(unsupported(_child(path, "protocol"), protocol, _PROTOCOLS_SORTED))
-    target = port.get("targetPort")
+    number = get("port")
+    if type(number) is not int:
+        number = _int(number)
+    if not 1 <= number <= 65535:
+        errs.append(invalid(_child(path, "port"), number, _PORT_RANGE_MSG))
+    protocol = get("protocol")
+    if protocol is not None and protocol not in _PROTOCOLS_SORTED:
+        protocol = _str(protocol) or "TCP"
+        if protocol not in _PROTOCOLS_SORTED:
+            errs.append(unsupported(_child(path, "protocol"), protocol, _PROTOCOLS_SORTED))
+    target = get("targetPort")
     if target in (None, 0, ""):
         target = number
-    errs.extend(_port_num_or_name(_child(path, "targetPort"), target))
-    app_protocol = port.get("appProtocol")
+    if isinstance(target, str):
+        msgs = [] if target in _VALID_PORT_NAMES else is_valid_port_name(target)
+        if msgs:
+            errs.extend(invalid(_child(path, "targetPort"), target, m) for m in msgs)
+    elif not 1 <= target <= 65535:
+        errs.append(invalid(_child(path, "targetPort"), target, _PORT_RANGE_MSG))
+    app_protocol = get("appProtocol")
     if isinstance(app_protocol, str):
-        errs.extend(invalid(_child(path, "appProtocol"), app_protocol, m)
-                    for m in is_qualified_name(app_protocol))
+        msgs = is_qualified_name(app_protocol)
+        if msgs:
+            errs.extend(invalid(_child(path, "appProtocol"), app_protocol, m) for m in msgs)
     return errs
 
 
 def _validate_cluster_ips(spec: Mapping[str, Any], cluster_ip: str,
                           cluster_ips: list[str], given_ips: list[str]) -> list[FieldError]:
     """`ValidateServiceClusterIPsRelatedFields` (not called for ExternalName)."""
+    if not (cluster_ip or cluster_ips or given_ips or spec.get("ipFamilies")
+            or spec.get("ipFamilyPolicy") is not None):
+        return []  # nothing below can fail on an empty ClusterIP spec
     errs: list[FieldError] = []
     field = "spec.clusterIPs"
     if cluster_ip:
@@ -1095,11 +1459,11 @@ def _validate_cluster_ips(spec: Mapping[str, Any], cluster_ip: str,
 def _validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
     """`ValidateService` on the defaulted object, rule by rule in upstream order (VAL-8)."""
     errs = validate_object_meta(obj.get("metadata"), "metadata", is_dns1035_label, True)
-    annotations = _dict(_dict(obj.get("metadata")).get("annotations"))
     spec = _dict(obj.get("spec"))
     stype = _str(spec.get("type")) or "ClusterIP"
     cluster_ip = _str(spec.get("clusterIP"))
-    given_ips = [_str(ip) for ip in _list(spec.get("clusterIPs"))]
+    given = spec.get("clusterIPs")
+    given_ips = [_str(ip) for ip in _list(given)] if given else []
     # The strategy's normalizeClusterIPs: a lone `clusterIP` becomes `clusterIPs[0]`.
     cluster_ips = given_ips or ([cluster_ip] if cluster_ip else [])
     headless = cluster_ips == ["None"]
@@ -1127,6 +1491,9 @@ def _validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
     names: set[str] = set()
     for i, port in enumerate(ports):
         errs.extend(_validate_service_port(port, len(ports) > 1, names, _index("spec.ports", i)))
+    # (protocol, port, nodePort) of each port, for the three checks across ports below
+    keys = [(_str(port.get("protocol")) or "TCP", _int(port.get("port")),
+             _int(port.get("nodePort"))) for port in ports]
 
     if spec.get("selector") is not None:
         errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
@@ -1149,7 +1516,8 @@ def _validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
     if stype != "ExternalName":
         errs.extend(_validate_cluster_ips(spec, cluster_ip, cluster_ips, given_ips))
 
-    external_ips = [_str(ip) for ip in _list(spec.get("externalIPs"))]
+    given_external = spec.get("externalIPs")
+    external_ips = [_str(ip) for ip in _list(given_external)] if given_external else []
     for i, ip in enumerate(external_ips):
         ip_errs = _ip_errors(_index("spec.externalIPs", i), ip)
         errs.extend(ip_errs or _non_special_ip(_index("spec.externalIPs", i), ip))
@@ -1158,27 +1526,26 @@ def _validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
         errs.append(unsupported("spec.type", stype, _SERVICE_TYPES))
 
     if stype == "ClusterIP":
-        for i, port in enumerate(ports):
-            if _int(port.get("nodePort")) != 0:
+        for i, (_, _, node_port) in enumerate(keys):
+            if node_port != 0:
                 errs.append(forbidden(_child(_index("spec.ports", i), "nodePort"),
                                       "may not be used when `type` is 'ClusterIP'"))
     node_ports: set[tuple[str, int]] = set()
-    for i, port in enumerate(ports):
-        node_port = _int(port.get("nodePort"))
+    for i, (protocol, _, node_port) in enumerate(keys):
         if node_port == 0:
             continue
-        key = (_str(port.get("protocol")) or "TCP", node_port)
+        key = (protocol, node_port)
         if key in node_ports:
             errs.append(duplicate(_child(_index("spec.ports", i), "nodePort"), node_port))
         node_ports.add(key)
     port_keys: set[tuple[str, int]] = set()
-    for i, port in enumerate(ports):
-        protocol, number = _str(port.get("protocol")) or "TCP", _int(port.get("port"))
+    for i, (protocol, number, _) in enumerate(keys):
         if (protocol, number) in port_keys:
             errs.append(duplicate(_index("spec.ports", i), {"port": number, "protocol": protocol}))
         port_keys.add((protocol, number))
 
-    ranges = [_str(r) for r in _list(spec.get("loadBalancerSourceRanges"))]
+    ranges = spec.get("loadBalancerSourceRanges")
+    ranges = [_str(r) for r in _list(ranges)] if ranges else []
     if ranges:
         # Upstream's path really is `spec.LoadBalancerSourceRanges` (capital L).
         rpath = "spec.LoadBalancerSourceRanges"
@@ -1186,7 +1553,8 @@ def _validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
             errs.append(forbidden(rpath, _LB_ONLY))
         for i, value in enumerate(ranges):
             errs.extend(_cidr_errors(_index(rpath, i), value.strip()))
-    elif _LB_SOURCE_RANGES_ANNOTATION in annotations:
+    elif _LB_SOURCE_RANGES_ANNOTATION in (
+            annotations := _dict(_dict(obj.get("metadata")).get("annotations"))):
         apath = _key("metadata.annotations", _LB_SOURCE_RANGES_ANNOTATION)
         if stype != "LoadBalancer":
             errs.append(forbidden(apath, _LB_ONLY))
@@ -1235,28 +1603,33 @@ _POLICY_TYPES = ("Ingress", "Egress")
 def _validate_np_port(port: Mapping[str, Any], path: str) -> list[FieldError]:
     """`ValidateNetworkPolicyPort` (VAL-5): protocol, port, the endPort quirks."""
     errs: list[FieldError] = []
-    protocol = port.get("protocol")
+    get = port.get
+    protocol = get("protocol")
     if isinstance(protocol, str) and protocol not in _NP_PROTOCOLS:
         errs.append(unsupported(_child(path, "protocol"), protocol, _NP_PROTOCOLS))
-    number = port.get("port")
-    end_port = port.get("endPort")
-    epath = _child(path, "endPort")
+    number = get("port")
+    end_port = get("endPort")
     if number is not None:
         if isinstance(number, int):
-            errs.extend(_port_num_errors(_child(path, "port"), number))
+            if not 1 <= number <= 65535:
+                errs.append(invalid(_child(path, "port"), number, _PORT_RANGE_MSG))
             if end_port is not None:
                 if end_port < number:
                     # v1.21–v1.35 print the *port* here, not the endPort (VAL-5).
-                    errs.append(invalid(epath, number, "must be greater than or equal to `port`"))
-                errs.extend(_port_num_errors(epath, end_port))
+                    errs.append(invalid(_child(path, "endPort"), number,
+                                        "must be greater than or equal to `port`"))
+                if not 1 <= end_port <= 65535:
+                    errs.append(invalid(_child(path, "endPort"), end_port, _PORT_RANGE_MSG))
         else:
             if end_port is not None:
-                errs.append(invalid(epath, end_port,
+                errs.append(invalid(_child(path, "endPort"), end_port,
                                     "may not be specified when `port` is non-numeric"))
-            errs.extend(invalid(_child(path, "port"), number, m)
-                        for m in is_valid_port_name(number))
+            msgs = is_valid_port_name(number)
+            if msgs:
+                errs.extend(invalid(_child(path, "port"), number, m) for m in msgs)
     elif end_port is not None:
-        errs.append(invalid(epath, end_port, "may not be specified when `port` is not specified"))
+        errs.append(invalid(_child(path, "endPort"), end_port,
+                            "may not be specified when `port` is not specified"))
     return errs
 
 
@@ -1265,20 +1638,20 @@ def _validate_ip_block(block: Mapping[str, Any], path: str) -> list[FieldError]:
     cidr = _str(block.get("cidr"))
     if not cidr:
         return [required(_child(path, "cidr"))]
-    errs = _cidr_errors(_child(path, "cidr"), cidr)
-    net = parse_cidr_sloppy(cidr)
+    net = _parse_cidr_cached(cidr)
     if net is None:
-        return errs
+        return [invalid(_child(path, "cidr"), cidr, _CIDR_MSG)]
+    errs: list[FieldError] = []
     for i, value in enumerate(_list(block.get("except"))):
         value = _str(value)
-        xpath = _index(_child(path, "except"), i)
-        errs.extend(_cidr_errors(xpath, value))
-        sub = parse_cidr_sloppy(value)
+        sub = _parse_cidr_cached(value)
         if sub is None:
+            errs.append(invalid(_index(_child(path, "except"), i), value, _CIDR_MSG))
             continue
         if (sub.version != net.version or sub.network_address not in net
                 or net.prefixlen >= sub.prefixlen):
-            errs.append(invalid(xpath, value, "must be a strict subset of `cidr`"))
+            errs.append(invalid(_index(_child(path, "except"), i), value,
+                                "must be a strict subset of `cidr`"))
     return errs
 
 
@@ -1483,6 +1856,18 @@ def validate_object(kind: str, obj: Mapping[str, Any]) -> list[FieldError]:
     if not isinstance(obj, Mapping):
         return [invalid("", obj, f"expected object, got {_json_type(obj)}")]
     return _type_errors(kind, obj) or validator(obj)
+
+
+def check_object(kind: str, obj: Mapping[str, Any]) -> tuple[list[FieldError], list[str]]:
+    """`(validate_object(kind, obj), unknown_fields(kind, obj))` for a loader that asks both.
+
+    An object whose fields all exist and have their JSON types — nearly every one in a
+    real manifest — is looked at once instead of twice.
+    """
+    validator = _VALIDATORS.get(kind)
+    if validator is not None and type(obj) is dict and _CHECKS[kind].ok(obj):
+        return validator(obj), []
+    return validate_object(kind, obj), unknown_fields(kind, obj)
 
 
 # --------------------------------------------------------------------------- ClusterConfig
