@@ -38,7 +38,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from clusterlab.live import access
 from clusterlab.live.console import run_console
 from clusterlab.live.groups import cluster_group
-from clusterlab.live.tracing import TraceRequestError, parse_request, run_request
+from clusterlab.live.tracing import TraceRequestError, parse_request, run_request, warm_engine
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -104,6 +104,9 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                               "can_write": self.level == access.WRITE, "you": self.username})
         await self.channel_layer.group_send(self.group, {
             "type": "presence.join", "channel": self.channel_name, "username": self.username})
+        # Build the snapshot's engine now, in a worker thread, so the first trace is warm.
+        self._warming = asyncio.ensure_future(
+            sync_to_async(warm_engine, thread_sensitive=False)(self.cluster_id))
 
     async def _refuse(self, reason: str, code: int) -> None:
         self.group = None

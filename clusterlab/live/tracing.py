@@ -72,3 +72,21 @@ def run_request(cluster_id: int, query: dict[str, Any]) -> dict[str, Any]:
                 "reason": f"{query['name']}: {result.get('rcode')}", "dns": result,
                 "hops": result.get("hops", [])}
     return result
+
+
+def warm_engine(cluster_id: int) -> None:
+    """Load the cluster's snapshot into the engine cache (no-op when it is there)."""
+    from django.db import close_old_connections
+
+    from clusterlab.labs.models import Cluster
+    from clusterlab.labs.snapshot import get_engine
+
+    try:
+        cluster = Cluster.objects.filter(pk=cluster_id).first()
+        if cluster is not None:
+            engine = get_engine(cluster)
+            engine.kubeproxy, engine.policy, engine.dns, engine.dataplane  # noqa: B018
+    except Exception:  # a warm-up must never break a viewer's socket; the trace will say why
+        return
+    finally:
+        close_old_connections()

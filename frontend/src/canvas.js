@@ -53,7 +53,8 @@ function style(theme) {
       selector: "node.external",
       style: { shape: "round-diamond", width: 120, height: 70, "background-color": "#CC79A7", "background-opacity": 0.2, "border-color": "#CC79A7", "border-width": 2, label: "data(label)", "font-size": 10, "text-valign": "center" },
     },
-    { selector: "edge.selects", style: { width: 1.5, "line-style": "dashed", "line-color": "#0072B2", opacity: 0.45, "curve-style": "straight", "target-arrow-shape": "none" } },
+    // solid, not dashed: dashed edges are the costliest thing to redraw at a new zoom
+    { selector: "edge.selects", style: { width: 1.5, "line-color": "#56B4E9", opacity: 0.6, "curve-style": "straight", "target-arrow-shape": "none" } },
     { selector: "edge.policy", style: { width: 2, "line-color": "#D55E00", "line-style": "dotted", "curve-style": "bezier", "target-arrow-shape": "triangle", "target-arrow-color": "#D55E00" } },
     { selector: ":selected", style: { "border-color": "#E69F00", "border-width": 4 } },
     { selector: ".faded", style: { opacity: 0.25 } },
