@@ -373,11 +373,43 @@ class Editor {
 
   async move(obj, x, y) {
     if (!this.canWrite || !obj || !PLURAL[obj.kind]) return;
+    const target = obj.kind === "Pod" ? this.nodeAt(x, y, obj.status?.node_name ?? obj.node_name) : null;
+    if (target) return this.proposeReschedule(obj, target);
     try {
       await this.api.move(PLURAL[obj.kind], obj.namespace, obj.name, Math.round(x), Math.round(y));
     } catch (e) {
       this.flash(`Position not saved: ${e.message}`, "error");
     }
+  }
+
+  /** The node whose box holds (x, y), other than `except`. */
+  nodeAt(x, y, except) {
+    for (const node of listKind(this.state, "nodes")) {
+      if (node.name === except) continue;
+      const b = this.canvas.box(`Node//${node.name}`);
+      if (b && Math.abs(x - b.x) <= b.w / 2 && Math.abs(y - b.y) <= b.h / 2) return node.name;
+    }
+    return null;
+  }
+
+  /**
+   * A pod dropped on another node: a real pod never moves (its spec is immutable), it is
+   * deleted and created again there. Show that change as a dry run first — the flows it
+   * opens and cuts — and let the user apply or discard it from the YAML pane.
+   */
+  async proposeReschedule(pod, nodeName) {
+    this.render(); // the pod goes back to its node until the change is applied
+    if (!pod.manifest) {
+      this.flash(`${pod.name} belongs to a workload; change the workload's nodeSelector instead`, "error");
+      return;
+    }
+    const manifest = structuredClone(pod.manifest);
+    manifest.spec = { ...(manifest.spec ?? {}), nodeName };
+    delete manifest.status;
+    this.setYaml(YAML.stringify(manifest));
+    $("[data-tab=panel-yaml]").click();
+    this.flash(`Moving ${pod.namespace}/${pod.name} to ${nodeName} = delete and recreate it there (new IP). Review the flows below, then Apply or Discard.`);
+    await this.dryRun();
   }
 
   /** After our own write, fetch if the WebSocket event has not arrived yet. */

@@ -103,3 +103,29 @@ def test_build_a_cluster_by_hand_and_send_a_packet_across_nodes(server, browser,
     page.wait_for_function("document.querySelector('#hops .hop.current')?.dataset.index === '2'")
     page.screenshot(path=str(artifacts / "editor-trace.png"))
     assert not errors, errors
+
+
+def test_dragging_a_pod_onto_another_node_previews_the_move_first(server, browser):
+    server.create_user("linus", "kernel-mailing-1991")
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    login(page, server, "linus", "kernel-mailing-1991")
+    page.goto(server.url + "/clusters/")
+    page.fill("#id_name", "drag")
+    page.click(".create-cluster button[type=submit]")
+    page.wait_for_function("window.clusterlab && window.clusterlab.state")
+    add(page, "Node", name="node-1", internal_ip="192.168.56.11")
+    add(page, "Node", name="node-2", internal_ip="192.168.56.12")
+    add(page, "Pod", name="web", node="node-1", labels="app=web")
+    page.evaluate("""() => {
+        const c = window.clusterlab;
+        const b = c.canvas.box('Node//node-2');
+        const pod = [...c.state.objects.values()].find(o => o.kind === 'Pod' && o.name === 'web');
+        c.move(pod, b.x, b.y);
+    }""")
+    page.wait_for_selector("#panel-yaml:not([hidden])")
+    page.wait_for_function(
+        "document.querySelector('#yaml-result')?.textContent.includes('Dry run')", timeout=10000)
+    assert "nodeName: node-2" in page.evaluate("window.clusterlab.yaml.state.doc.toString()")
+    node_now = page.evaluate("""() => [...window.clusterlab.state.objects.values()]
+        .find(o => o.kind === 'Pod' && o.name === 'web').node_name""")
+    assert node_now == "node-1", "nothing is saved before Apply"
