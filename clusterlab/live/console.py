@@ -32,10 +32,15 @@ def facts_for(cluster: Any) -> Facts:
 
 
 def run_console(cluster_id: int, command: str, namespace: str = "default") -> dict[str, Any]:
+    from django.db import close_old_connections
+
     from clusterlab.labs.models import Cluster
     from clusterlab.labs.snapshot import get_engine
 
-    cluster = Cluster.objects.get(pk=cluster_id)
-    result = run_command(get_engine(cluster), command, namespace=namespace,
-                         now=timezone.now(), facts=facts_for(cluster))
+    try:
+        cluster = Cluster.objects.get(pk=cluster_id)
+        engine, facts = get_engine(cluster), facts_for(cluster)
+    finally:
+        close_old_connections()  # worker threads must not keep database sessions open
+    result = run_command(engine, command, namespace=namespace, now=timezone.now(), facts=facts)
     return {"stdout": result.stdout, "stderr": result.stderr, "exit_code": result.exit_code}

@@ -58,11 +58,15 @@ def parse_request(content: dict) -> dict[str, Any]:
 
 
 def run_request(cluster_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    from django.db import close_old_connections
+
     from clusterlab.labs.models import Cluster
     from clusterlab.labs.snapshot import get_engine
 
-    cluster = Cluster.objects.get(pk=cluster_id)
-    engine = get_engine(cluster)
+    try:
+        engine = get_engine(Cluster.objects.get(pk=cluster_id))
+    finally:
+        close_old_connections()  # worker threads must not keep database sessions open
     try:
         result = run_query(engine, query)
     except QueryError as exc:

@@ -75,7 +75,9 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while
+# it is open, which would break every asyncio test collected after tests/e2e.
+@pytest.fixture(scope="package")
 def server():
     srv = Server()
     srv.start()
@@ -83,7 +85,7 @@ def server():
     srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (make test installs Debian's chromium as root)")
