@@ -54,6 +54,8 @@ _local_members: dict[str, dict[str, str]] = {}
 # Each trace's frame, encoded once per process and shared by all its sockets.
 _encoded_traces: OrderedDict[str, str] = OrderedDict()
 _ENCODED_KEEP = 16
+# Clusters whose engine this process already warmed (live/tracing.warm_engine).
+_warmed: set[int] = set()
 # Group events whose handlers only send: no database, so no close_old_connections hop.
 _LAYER_EVENTS = frozenset({"cluster.changed", "presence.join",
                            "presence.here", "presence.leave"})
@@ -107,9 +109,13 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                               "can_write": self.level == access.WRITE, "you": self.username})
         await self.channel_layer.group_send(self.group, {
             "type": "presence.join", "channel": self.channel_name, "username": self.username})
-        # Build the snapshot's engine now, in a worker thread, so the first trace is warm.
-        self._warming = asyncio.ensure_future(
-            sync_to_async(warm_engine, thread_sensitive=False)(self.cluster_id))
+        # Build the snapshot's engine in a worker thread when the first viewer of this
+        # cluster connects to this process, so the first trace is warm (once, not per
+        # viewer: 1,000 viewers would queue 1,000 database round trips).
+        if self.cluster_id not in _warmed:
+            _warmed.add(self.cluster_id)
+            self._warming = asyncio.ensure_future(
+                sync_to_async(warm_engine, thread_sensitive=False)(self.cluster_id))
 
     async def _refuse(self, reason: str, code: int) -> None:
         self.group = None
