@@ -30,7 +30,9 @@ class ProcessFanout:
 
     async def join(self, group: str, consumer: Any) -> None:
         if self.channel is None:
-            self.channel = await self.layer.new_channel("live.fanout.")
+            # The default prefix: channels-redis serves all of a process's "specific"
+            # channels from one receive loop; another prefix would wait behind it.
+            self.channel = await self.layer.new_channel()
             self.task = asyncio.ensure_future(self._run())
         self.sockets.setdefault(group, set()).add(consumer)
         # Re-adding refreshes the membership's expiry in the Redis layer; it is idempotent.
@@ -44,6 +46,12 @@ class ProcessFanout:
         if not members:
             del self.sockets[group]
             await self.layer.group_discard(trace_group(group), self.channel)
+        if not self.sockets and self.task is not None:
+            # Nobody watches any cluster here: stop receiving (a pending receive would
+            # otherwise keep the channel layer's receive lock for nothing).
+            self.task.cancel()
+            self.task = None
+            self.channel = None
 
     async def _run(self) -> None:
         from clusterlab.live.consumers import trace_frame
