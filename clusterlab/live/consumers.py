@@ -12,8 +12,7 @@ the cluster's group and receives:
   with no shared store and costs O(processes) messages, not O(viewers));
 * `trace.started`, one `trace.hop` per hop, `trace.finished` for every trace anyone
   sends. The whole timeline goes out at once with `at_ms` offsets, as ONE WebSocket
-  frame holding a JSON array of those messages, received and encoded once per process
-  and written to its local sockets (live/fanout.py): the browser
+  frame holding a JSON array of those messages, encoded once per process: the browser
   animates with its own clock, so network jitter never stutters an animation, and one
   group message and one frame per viewer (not one per hop) carry a trace —
   measured in docs/performance.md (p95 3.9 s → 0.5-0.9 s at 1,000 viewers).
@@ -38,8 +37,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from clusterlab.live import access
 from clusterlab.live.console import run_console
-from clusterlab.live.fanout import fanout_for
-from clusterlab.live.groups import cluster_group, trace_group
+from clusterlab.live.groups import cluster_group
 from clusterlab.live.tracing import TraceRequestError, parse_request, run_request, warm_engine
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -57,7 +55,7 @@ _ENCODED_KEEP = 16
 # Clusters whose engine this process already warmed (live/tracing.warm_engine).
 _warmed: set[int] = set()
 # Group events whose handlers only send: no database, so no close_old_connections hop.
-_LAYER_EVENTS = frozenset({"cluster.changed", "presence.join",
+_LAYER_EVENTS = frozenset({"trace.bundle", "cluster.changed", "presence.join",
                            "presence.here", "presence.leave"})
 
 
@@ -101,7 +99,6 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         self.group = cluster_group(self.cluster_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.viewers[self.channel_name] = self.username
-        await fanout_for(self.channel_layer).join(self.group, self)
         local = _local_members.setdefault(self.group, {})
         local[self.channel_name] = self.username
         self.viewers.update(local)  # this process's viewers; other processes answer the join
@@ -131,7 +128,6 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                 _local_members.pop(group, None)
             if getattr(self, "_presence_timer", None):
                 self._presence_timer.cancel()
-            await fanout_for(self.channel_layer).leave(group, self)
             await self.channel_layer.group_send(group, {
                 "type": "presence.leave", "channel": self.channel_name})
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -217,14 +213,15 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                                   "request_id": content.get("id")})
             return
         trace_id = f"{uuid.uuid4().hex[:8]}-{next(_trace_ids)}"
-        # To one receiver per process (live/fanout.py), which writes every local socket.
-        await self.channel_layer.group_send(trace_group(self.group), {
-            "type": "trace.bundle", "group": self.group, "trace_id": trace_id,
-            "by": self.username,
+        await self.channel_layer.group_send(self.group, {
+            "type": "trace.bundle", "trace_id": trace_id, "by": self.username,
             "request": request, "request_id": content.get("id"),
             "sent_at": time.time(), "result": result})
 
     # ------------------------------------------------------------------ group → client
+
+    async def trace_bundle(self, event: dict) -> None:
+        await self.send(text_data=trace_frame(event))
 
     async def cluster_changed(self, event: dict) -> None:
         await self.send_json(event)
