@@ -5,7 +5,7 @@
 // hop places; when encapsulated, a ring (the outer packet) carries it.
 
 import cytoscape from "cytoscape";
-import { key, layoutCluster } from "./layout.js";
+import { key, layoutCluster, podDetail } from "./layout.js";
 import { namespaceColour, THEMES, VERDICT } from "./palette.js";
 import { placePoint } from "./places.js";
 import { listKind, matchesLabelSelector, selects } from "./store.js";
@@ -39,6 +39,15 @@ function style(theme) {
         "text-valign": "center", "text-halign": "center", "text-max-width": 140,
       },
     },
+    // Level of detail (layout.podDetail): what is drawn must stay readable on screen.
+    // Zoomed out, a pod shows its name only, in a font that zoom still draws at >= 7 px;
+    // further out only nodes are named (in a large font) and pods are coloured boxes.
+    { selector: "node.pod.lod-name", style: { label: "data(short)", "font-size": 20, "text-wrap": "ellipsis" } },
+    { selector: "node.pod.lod-dot", style: { label: "" } },
+    { selector: "node.k8s-node.lod-name", style: { "font-size": 24 } },
+    { selector: "node.k8s-node.lod-dot", style: { label: "data(short)", "font-size": 64 } },
+    { selector: "node.service.lod-name", style: { label: "data(short)", "font-size": 20, "text-wrap": "ellipsis" } },
+    { selector: "node.service.lod-dot", style: { label: "" } },
     { selector: "node.pod.notready", style: { "border-style": "dashed", "background-opacity": 0.05 } },
     { selector: "node.pod.isolated", style: { "border-width": 5, "border-style": "double" } },
     {
@@ -69,10 +78,8 @@ function style(theme) {
   ];
 }
 
-function podLabel(pod, detail) {
+function podLabel(pod) {
   const ip = pod.status?.ip ?? pod.ip ?? "<none>";
-  if (detail === "dot") return "";
-  if (detail === "name") return pod.name;
   const labels = Object.entries(pod.labels ?? {}).filter(([k]) => k !== "pod-template-hash").map(([k, v]) => `${k}=${v}`).join(" ");
   return `${pod.name}\n${ip}${pod.ready === false ? " · NotReady" : ""}\n${labels}`;
 }
@@ -125,6 +132,8 @@ export class Canvas {
     this.cy.on("viewport", () => {
       if (!this.programmatic) this.userViewport = true;
     });
+    this.detail = null;
+    this.cy.on("zoom", () => this.applyDetail());
     this.cy.on("dragfree", "node", (e) => {
       const n = e.target;
       if (n.hasClass("packet")) return;
@@ -188,23 +197,22 @@ export class Canvas {
       const sel = pol.manifest?.spec?.podSelector ?? {};
       for (const pod of podsByNs.get(pol.namespace) ?? []) if (matchesLabelSelector(sel, pod.labels)) isolated.add(key(pod, "Pod"));
     }
-    const detail = "full";
     const els = [];
     for (const n of nodes) {
-      els.push({ group: "nodes", data: { id: key(n, "Node"), label: nodeLabel(n, config), obj: n }, classes: `k8s-node${n.ready === false ? " notready" : ""}` });
+      els.push({ group: "nodes", data: { id: key(n, "Node"), label: nodeLabel(n, config), short: n.name, obj: n }, classes: `k8s-node${n.ready === false ? " notready" : ""}` });
     }
     for (const p of pods) {
       const nodeName = p.status?.node_name ?? p.node_name;
       const parent = nodeName && nodes.some((n) => n.name === nodeName) ? `Node//${nodeName}` : undefined;
       els.push({
         group: "nodes",
-        data: { id: key(p, "Pod"), parent, label: podLabel(p, detail), colour: namespaceColour(p.namespace), obj: p, ns: namespaces.get(p.namespace)?.name },
+        data: { id: key(p, "Pod"), parent, label: podLabel(p), short: p.name, colour: namespaceColour(p.namespace), obj: p, ns: namespaces.get(p.namespace)?.name },
         position: positions.get(key(p, "Pod")),
         classes: `pod${p.ready === false ? " notready" : ""}${isolated.has(key(p, "Pod")) ? " isolated" : ""}`,
       });
     }
     for (const s of services) {
-      els.push({ group: "nodes", data: { id: key(s, "Service"), label: serviceLabel(s), obj: s }, position: positions.get(key(s, "Service")), classes: "service" });
+      els.push({ group: "nodes", data: { id: key(s, "Service"), label: serviceLabel(s), short: s.name, obj: s }, position: positions.get(key(s, "Service")), classes: "service" });
       const selector = s.manifest?.spec?.selector;
       for (const p of podsByNs.get(s.namespace) ?? []) {
         if (selects(selector, p.labels)) {
@@ -229,7 +237,19 @@ export class Canvas {
     } else {
       this.fitQuick();
     }
+    this.detail = null;
+    this.applyDetail();
     this.state = state;
+  }
+
+  /** Switch labels to the level of detail of the current zoom (only when it changes). */
+  applyDetail() {
+    const detail = podDetail(this.cy.zoom());
+    if (detail === this.detail) return;
+    this.detail = detail;
+    this.cy.batch(() => {
+      this.cy.nodes(".pod, .k8s-node, .service").removeClass("lod-full lod-name lod-dot").addClass(`lod-${detail}`);
+    });
   }
 
   /** Highlight a policy's targets (or a pod's policies); null clears. */
