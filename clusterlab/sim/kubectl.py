@@ -6,7 +6,10 @@ Supported: `get` (pods, services, endpoints, endpointslices, networkpolicies, no
 namespaces, `all`; `-n`, `-A`, `-o wide|name|yaml|json`, `-l`, `--show-labels`,
 `--no-headers`), `describe` (pod, service, networkpolicy, node, namespace, endpoints),
 `exec POD -- ping|curl|nslookup|cat /etc/resolv.conf|hostname`, `version`. The
-implementation lives in `clusterlab.sim.console`.
+implementation lives in `clusterlab.sim.console`. Write commands (`apply`, `create`,
+`delete`, `label`) need a cluster that can be written to: a snapshot answers
+`error: kubectl apply needs a ClusterLab cluster you can write to`; the Django console
+plans them with `console.writes.plan_write` and performs them.
 
 Determinism: the snapshot has no creation times, so AGE and the other times come from
 `now` (default `console.facts.DEFAULT_NOW`, a fixed instant — never the wall clock) and

@@ -564,8 +564,10 @@ def test_unsupported_kinds_and_watch_are_refused_honestly():
     r = kubectl(engine, "kubectl get deployments")
     assert r.exit_code == 1 and "does not show deployments" in r.stderr
     assert kubectl(engine, "kubectl get pods -w").exit_code == 1
-    assert kubectl(engine, "kubectl delete pod x").stderr.startswith(
-        "error: the ClusterLab console does not run kubectl delete")
+    assert kubectl(engine, "kubectl delete pod x").stderr == (
+        "error: kubectl delete needs a ClusterLab cluster you can write to\n")
+    assert kubectl(engine, "kubectl patch pod x").stderr.startswith(
+        "error: the ClusterLab console does not run kubectl patch")
 
 
 def test_version():

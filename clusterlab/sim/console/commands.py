@@ -62,7 +62,9 @@ KNOWN_COMMANDS = ("annotate", "api-resources", "api-versions", "apply", "attach"
                   "events", "exec", "explain", "expose", "get", "help", "kustomize", "label",
                   "logs", "patch", "plugin", "port-forward", "proxy", "replace", "rollout",
                   "run", "scale", "set", "taint", "top", "uncordon", "version", "wait")
-SUPPORTED = ("get", "describe", "exec", "version", "help")
+SUPPORTED = ("get", "describe", "exec", "version", "apply", "create", "delete", "label", "help")
+# Written by the Django side through the cluster's write path (console/writes.py plans them)
+WRITE_COMMANDS = ("apply", "create", "delete", "label")
 OUTPUT_FORMATS = ("custom-columns,custom-columns-file,go-template,go-template-file,json,"
                   "jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
 # The API server's warning header on every v1 Endpoints request (KCTL-4)
@@ -77,6 +79,18 @@ Commands available in the ClusterLab console:
   describe      Show details of a specific resource or group of resources
   exec          Execute a command in a container (ping, curl, nslookup, cat, hostname)
   version       Print the client and server version information
+  apply         Apply a configuration to a resource by file name or stdin
+  create        Create a resource from a file or from stdin
+  delete        Delete resources by file names, stdin, resources and names, or by resources and
+                label selector
+  label         Update the labels on a resource
+
+Paste manifests as a here-document:
+  kubectl apply -f - <<'EOF'
+  apiVersion: v1
+  kind: Pod
+  ...
+  EOF
 
 Usage:
   kubectl [flags] [options]
@@ -441,6 +455,8 @@ def run(engine: Engine, line: str, namespace: str, clock: Clock) -> CommandResul
     name = rest[at]
     if name == "help" or name in ("--help", "-h"):
         return CommandResult(HELP, "", 0)
+    if name in WRITE_COMMANDS:
+        return _err(f"error: kubectl {name} needs a ClusterLab cluster you can write to")
     if name not in COMMANDS:
         if name in KNOWN_COMMANDS:
             return _err(f"error: the ClusterLab console does not run kubectl {name}; it "
