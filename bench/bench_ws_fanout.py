@@ -218,7 +218,13 @@ async def run(args: argparse.Namespace) -> int:
         t_connect = time.perf_counter()
         gens = [await LoadGenProcess.start(part, args.concurrency, tmp, j)
                 for j, part in enumerate(split)]
-        connected = [await g.event(args.settle_timeout) for g in gens]
+        try:
+            connected = [await g.event(args.settle_timeout) for g in gens]
+        except RuntimeError:
+            for d in cluster.servers:  # why the servers refused: their own words
+                log(f"--- daphne {d.name} (alive={d.process.poll() is None}) log tail:\n"
+                    f"{d.output()}")
+            raise
         connect_s = time.perf_counter() - t_connect
         ok = sum(c["ok"] for c in connected)
         log(f"connected {ok}/{args.viewers} viewers in {connect_s:.1f} s "

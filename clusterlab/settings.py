@@ -108,20 +108,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # redis-py 8 reads with a 5 s socket_timeout by default, the same 5 s channels-redis
-        # blocks in BZPOPMIN: an idle process's receive would time out and close a viewer's
-        # socket every ~5 s (django/channels_redis#422). Reads may wait longer than that.
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
-                              "socket_connect_timeout": 5}],
-                   "prefix": CHANNEL_LAYER_PREFIX,
-                   "capacity": 1500, "expiry": 30},
-    }
-    if REDIS_URL
-    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-}
+# Redis pub/sub (channels-redis' RedisPubSubChannelLayer, marked beta upstream): a group
+# message crosses Redis once per subscribed daphne process. Each process subscribes ONE
+# channel per watched cluster and writes frames to its own sockets (live/fanout.py), so a
+# trace watched by 1,000 viewers is two Redis deliveries, not 1,000 (docs/performance.md).
+# Its per-event-loop connections also keep the test suite's per-test loops apart. Pub/sub
+# ignores the database number of REDIS_URL: the prefix alone keeps two deployments (or
+# test runs) on one Redis apart. redis-py 8 reads with a 5 s socket_timeout by default
+# (the cause of django/channels_redis#422 with the list-based layer); reads here may
+# wait longer.
+CHANNEL_LAYERS = {"default": {
+    "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                          "socket_connect_timeout": 5}],
+               "prefix": CHANNEL_LAYER_PREFIX}}} if REDIS_URL else {
+    "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

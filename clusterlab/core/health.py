@@ -36,11 +36,24 @@ def check_database() -> dict:
 async def _layer_round_trip() -> None:
     layer = get_channel_layer()
     channel = await layer.new_channel("readyz.")
-    nonce = uuid.uuid4().hex
-    await layer.send(channel, {"type": "readyz.probe", "nonce": nonce})
-    message = await layer.receive(channel)
-    if message.get("nonce") != nonce:
-        raise RuntimeError("channel layer returned a different message")
+    try:
+        nonce = uuid.uuid4().hex
+        await layer.send(channel, {"type": "readyz.probe", "nonce": nonce})
+        message = await layer.receive(channel)
+        if message.get("nonce") != nonce:
+            raise RuntimeError("channel layer returned a different message")
+    finally:
+        await _forget(layer, channel)
+
+
+async def _forget(layer: object, channel: str) -> None:
+    """Drop the probe's channel. The pub/sub layer keeps a channel subscribed until a
+    receive on it is cancelled (that is how a consumer's exit unsubscribes), so a probe
+    every few seconds would otherwise pile up subscriptions; other layers expire it."""
+    pending = asyncio.ensure_future(layer.receive(channel))  # type: ignore[attr-defined]
+    await asyncio.sleep(0)
+    pending.cancel()
+    await asyncio.wait([pending])  # never raises the probe's own CancelledError
 
 
 async def check_channel_layer() -> dict:

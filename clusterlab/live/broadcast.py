@@ -14,7 +14,8 @@ from channels.layers import get_channel_layer
 from django.dispatch import receiver
 
 from clusterlab.labs.signals import cluster_changed
-from clusterlab.live.groups import cluster_group
+from clusterlab.live.fanout import frame_event
+from clusterlab.live.groups import frames_group
 
 
 def change_event(cluster: Any, revision: Any) -> dict[str, Any]:
@@ -62,5 +63,6 @@ def broadcast_change(sender: Any, cluster: Any, revision: Any, **kwargs: Any) ->
     layer = get_channel_layer()
     if layer is None:
         return
-    event = change_event(cluster, revision)
-    async_to_sync(layer.group_send)(cluster_group(cluster.id), event)
+    # Encoded once here; each daphne process's fan-out writes the text to its sockets.
+    event = frame_event(cluster.id, change_event(cluster, revision))
+    async_to_sync(layer.group_send)(frames_group(cluster.id), event)

@@ -6,16 +6,20 @@ session user must be able to read the cluster, else the socket is closed with 44
 the cluster's group and receives:
 
 * `cluster.changed` after every committed write (labs/changes.py → live/broadcast.py);
+  like traces it is encoded once and written to each process's sockets by that
+  process's one receiver (live/fanout.py);
 * `presence` when someone joins or leaves, at most every 0.5 s, with at most 50 names
   and the `count` (a join is announced to the group and answered by one member per
   daphne process with that process's whole member list, so it works across processes
   with no shared store and costs O(processes) messages, not O(viewers));
 * `trace.started`, one `trace.hop` per hop, `trace.finished` for every trace anyone
   sends. The whole timeline goes out at once with `at_ms` offsets, as ONE WebSocket
-  frame holding a JSON array of those messages, encoded once per process: the browser
+  frame holding a JSON array of those messages: the browser
   animates with its own clock, so network jitter never stutters an animation, and one
-  group message and one frame per viewer (not one per hop) carry a trace —
-  measured in docs/performance.md (p95 3.9 s → 0.5-0.9 s at 1,000 viewers).
+  group message and one frame per viewer (not one per hop) carry a trace. The frame is
+  JSON-encoded once by the consumer that ran the trace and crosses the channel layer
+  once per daphne process, whose receiver writes it to its local sockets
+  (live/fanout.py, docs/performance.md).
 
 The engine runs in a worker thread (sync_to_async, not thread-sensitive), never on the
 event loop that serves the sockets. Malformed messages get an `error` reply; the
@@ -29,7 +33,6 @@ import itertools
 import json
 import time
 import uuid
-from collections import OrderedDict
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -37,7 +40,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from clusterlab.live import access
 from clusterlab.live.console import run_console
-from clusterlab.live.groups import cluster_group
+from clusterlab.live.fanout import fanout_for, frame_event
+from clusterlab.live.groups import cluster_group, frames_group
 from clusterlab.live.tracing import TraceRequestError, parse_request, run_request, warm_engine
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -49,36 +53,24 @@ _trace_ids = itertools.count(1)
 
 # This process's sockets per cluster group (channel → username): one answer per process.
 _local_members: dict[str, dict[str, str]] = {}
-# Each trace's frame, encoded once per process and shared by all its sockets.
-_encoded_traces: OrderedDict[str, str] = OrderedDict()
-_ENCODED_KEEP = 16
 # Clusters whose engine this process already warmed (live/tracing.warm_engine).
 _warmed: set[int] = set()
 # Group events whose handlers only send: no database, so no close_old_connections hop.
-_LAYER_EVENTS = frozenset({"trace.bundle", "cluster.changed", "presence.join",
-                           "presence.here", "presence.leave"})
+_LAYER_EVENTS = frozenset({"presence.join", "presence.here", "presence.leave"})
 
 
-def trace_frame(event: dict) -> str:
+def trace_frame(trace_id: str, by: str, request: dict, request_id: Any, sent_at: float,
+                result: dict) -> str:
     """The trace's messages as one JSON array (started, each hop with `at_ms`, finished)."""
-    text = _encoded_traces.get(event["trace_id"])
-    if text is not None:
-        return text
-    result = event["result"]
     hops = result.get("hops", [])
     messages: list[dict[str, Any]] = [{
-        "type": "trace.started", "trace_id": event["trace_id"], "by": event["by"],
-        "request": event["request"], "request_id": event.get("request_id"),
-        "hop_count": len(hops), "sent_at": event["sent_at"]}]
-    messages += [{"type": "trace.hop", "trace_id": event["trace_id"], "at_ms": i * 500,
-                  "hop": hop} for i, hop in enumerate(hops)]
-    messages.append({"type": "trace.finished", "trace_id": event["trace_id"],
+        "type": "trace.started", "trace_id": trace_id, "by": by, "request": request,
+        "request_id": request_id, "hop_count": len(hops), "sent_at": sent_at}]
+    messages += [{"type": "trace.hop", "trace_id": trace_id, "at_ms": i * 500, "hop": hop}
+                 for i, hop in enumerate(hops)]
+    messages.append({"type": "trace.finished", "trace_id": trace_id,
                      **{k: v for k, v in result.items() if k != "hops"}})
-    text = json.dumps(messages)
-    _encoded_traces[event["trace_id"]] = text
-    while len(_encoded_traces) > _ENCODED_KEEP:
-        _encoded_traces.popitem(last=False)
-    return text
+    return json.dumps(messages)
 
 
 class ClusterConsumer(AsyncJsonWebsocketConsumer):
@@ -99,6 +91,8 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         self.group = cluster_group(self.cluster_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.viewers[self.channel_name] = self.username
+        # Traces and cluster changes arrive through the process's fan-out (live/fanout.py).
+        await fanout_for(self.channel_layer).join(self.cluster_id, self)
         local = _local_members.setdefault(self.group, {})
         local[self.channel_name] = self.username
         self.viewers.update(local)  # this process's viewers; other processes answer the join
@@ -128,6 +122,7 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                 _local_members.pop(group, None)
             if getattr(self, "_presence_timer", None):
                 self._presence_timer.cancel()
+            await fanout_for(self.channel_layer).leave(self.cluster_id, self)
             await self.channel_layer.group_send(group, {
                 "type": "presence.leave", "channel": self.channel_name})
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -213,18 +208,14 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                                   "request_id": content.get("id")})
             return
         trace_id = f"{uuid.uuid4().hex[:8]}-{next(_trace_ids)}"
-        await self.channel_layer.group_send(self.group, {
-            "type": "trace.bundle", "trace_id": trace_id, "by": self.username,
-            "request": request, "request_id": content.get("id"),
-            "sent_at": time.time(), "result": result})
+        # Encoded once, here: the group message carries the finished frame as one string,
+        # which every process and socket passes on as it is (no per-viewer JSON work).
+        frame = trace_frame(trace_id, self.username, request, content.get("id"),
+                            time.time(), result)
+        await self.channel_layer.group_send(frames_group(self.cluster_id),
+                                            frame_event(self.cluster_id, frame))
 
     # ------------------------------------------------------------------ group → client
-
-    async def trace_bundle(self, event: dict) -> None:
-        await self.send(text_data=trace_frame(event))
-
-    async def cluster_changed(self, event: dict) -> None:
-        await self.send_json(event)
 
     async def presence_join(self, event: dict) -> None:
         self.viewers[event["channel"]] = event["username"]

@@ -150,8 +150,10 @@ def replicas(scratch_database: str, tmp_path_factory: pytest.TempPathFactory
         "ALLOWED_HOSTS": f"{HOST},localhost",
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": scratch_database,
-        # A database number of its own: the `healthz` group of other runs stays apart.
+        # A database number and a prefix of their own: Redis pub/sub ignores the database
+        # number, so the prefix keeps other runs' groups apart.
         "REDIS_URL": f"redis://{HOST}:{REDIS_PORT}/{secrets.choice(range(1, 16))}",
+        "CHANNEL_LAYER_PREFIX": f"deploy{secrets.token_hex(4)}",
         "STATIC_ROOT": str(tmp / "staticfiles"),
         "LOG_LEVEL": "WARNING",
     }
@@ -195,7 +197,7 @@ def test_both_replicas_are_ready_on_postgresql_and_redis(replicas):
         assert body["checks"]["database"]["ok"] is True
         assert body["checks"]["database"]["vendor"] == "postgresql"
         assert body["checks"]["channel_layer"] == {
-            **body["checks"]["channel_layer"], "ok": True, "backend": "RedisChannelLayer"}
+            **body["checks"]["channel_layer"], "ok": True, "backend": "RedisPubSubChannelLayer"}
 
 
 def test_replicas_starting_together_migrate_once(replicas, scratch_database):

@@ -1,0 +1,70 @@
+"""The per-process fan-out: one receiver writes a cluster's frames to all local sockets."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.layers import get_channel_layer
+
+from clusterlab.live.fanout import fanout_for, frame_event
+from clusterlab.live.groups import frames_group
+
+
+class Socket:
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[str] = []
+        self.fail = fail
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None,
+                   close: bool = False) -> None:
+        if self.fail:
+            raise RuntimeError("socket closed")
+        self.sent.append(text_data)
+
+
+async def until(predicate, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_one_receiver_writes_each_frame_once_to_every_socket_of_its_cluster():
+    layer = get_channel_layer()
+    fanout = fanout_for(layer)
+    a, b, other, broken = Socket(), Socket(), Socket(), Socket(fail=True)
+    for cluster, socket in ((901, a), (901, broken), (901, b), (902, other)):
+        await fanout.join(cluster, socket)
+    assert fanout_for(layer) is fanout  # one per loop: one channel in each group
+    await layer.group_send(frames_group(901), frame_event(901, {"type": "trace.hop"}))
+    await until(lambda: a.sent and b.sent)
+    await asyncio.sleep(0.05)
+    # the same text for both, once each; a failing socket does not starve the others
+    assert a.sent == b.sent == ['{"type": "trace.hop"}']
+    assert other.sent == []
+    await layer.group_send(frames_group(902), frame_event(902, '["already", "json"]'))
+    await until(lambda: other.sent)
+    assert other.sent == ['["already", "json"]']
+
+
+async def test_the_receiver_stops_when_the_last_socket_leaves():
+    layer = get_channel_layer()
+    fanout = fanout_for(layer)
+    a, b = Socket(), Socket()
+    await fanout.join(903, a)
+    await fanout.join(904, b)
+    task = fanout.task
+    await fanout.leave(903, a)
+    assert fanout.task is task and not task.done()  # 904 is still watched
+    await fanout.leave(903, a)  # leaving twice is harmless
+    await fanout.leave(904, b)
+    assert fanout.channel is None and fanout.task is None
+    await until(task.done)
+    assert task.cancelled()
+    # a socket that comes later gets a fresh receiver
+    c = Socket()
+    await fanout.join(903, c)
+    await layer.group_send(frames_group(903), frame_event(903, {"n": 1}))
+    await until(lambda: c.sent)
+    assert c.sent == ['{"n": 1}']
+    await fanout.leave(903, c)
