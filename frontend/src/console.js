@@ -128,3 +128,28 @@ export function appendScrollback(scrollback, lines, max = 5000) {
   const all = scrollback.concat(lines);
   return all.length > max ? all.slice(all.length - max) : all;
 }
+
+// A here-document opener on the first line, as bash reads it: `<<EOF`, `<<'EOF'`,
+// `<<"EOF"`, `<<-EOF` (strips leading tabs), but not a here-string `<<<`.
+const HEREDOC = /(?<!<)<<(?!<)(-?)\s*(?:'([^']*)'|"([^"]*)"|([^\s;|&<>()'"]+))/;
+
+/**
+ * True while the input holds a here-document that no line has closed yet: Enter then
+ * adds a line (as a shell's `>` continuation prompt does) instead of running it.
+ */
+export function heredocPending(text) {
+  const lines = String(text ?? "").split("\n");
+  const m = HEREDOC.exec(lines[0]);
+  if (!m) return false;
+  const strip = m[1] === "-";
+  const word = m[2] ?? m[3] ?? m[4];
+  return !lines.slice(1).some((l) => (strip ? l.replace(/^\t+/, "") : l) === word);
+}
+
+/**
+ * Should Enter run the input? Not with Shift held, and not inside an open
+ * here-document; otherwise yes.
+ */
+export function enterRuns(text, { shiftKey = false } = {}) {
+  return !shiftKey && !heredocPending(text);
+}

@@ -14,7 +14,7 @@ import { explainVerdict, HeatmapView, MARGIN, MAX_FIT_CELL, toCSV } from "./heat
 import { LiveSocket } from "./live.js";
 import { VERDICT } from "./palette.js";
 import { applyChange, fromFetch, listKind, matchesLabelSelector, objectKey } from "./store.js";
-import { appendScrollback, createHistory, historyDown, historyUp, pushHistory, renderResult } from "./console.js";
+import { appendScrollback, createHistory, enterRuns, historyDown, historyUp, pushHistory, renderResult } from "./console.js";
 import { buildTimeline, frameAt, headerChanges, initialPlayer, reduce, SPEEDS } from "./timeline.js";
 import { dryRunParams, whatIfView, withLabels } from "./whatif.js";
 
@@ -913,12 +913,33 @@ class Editor {
     const namespace = $("#console-ns").value.trim() || "default";
     this.history = pushHistory(this.history ?? createHistory(), command);
     this.showConsole(renderResult({ stdout: "", stderr: "", exit_code: 0 }, command, namespace).lines);
-    this.live.send({ type: "console", command, namespace });
+    // A write command answers with a what-if on the heatmap's port before it applies.
+    this.live.send({ type: "console", command, namespace, ...this.reachPort() });
     input.value = "";
+    input.rows = 1;
   }
 
   onConsoleOutput(msg) {
     this.showConsole(renderResult(msg).lines);
+    if (msg.note) this.showConsole([{ stream: "note", text: msg.note }]);
+    const box = $("#console-whatif");
+    if (msg.pending && msg.whatif) {
+      // Flows move: show them and wait for "Apply" or "Discard" (the server keeps the plan).
+      this.setPendingDiff(msg.whatif);
+      const decide = (type) => {
+        box.replaceChildren();
+        this.setPendingDiff(null);
+        this.live.send({ type, token: msg.pending });
+      };
+      box.replaceChildren(this.renderWhatIf(whatIfView(msg.whatif), {
+        apply: () => decide("console.apply"),
+        discard: () => decide("console.discard"),
+      }));
+    } else if (msg.whatif) {
+      box.replaceChildren(this.renderWhatIf(whatIfView(msg.whatif), null)); // --dry-run: shown, nothing to apply
+    } else if (msg.resolved) {
+      box.replaceChildren();
+    }
   }
 
   showConsole(lines) {
@@ -930,13 +951,29 @@ class Editor {
   }
 
   consoleKey(e) {
-    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
-    e.preventDefault();
     const input = e.target;
+    if (e.key === "Enter") {
+      // Enter runs the command; Shift+Enter, or Enter inside an open <<EOF, adds a line.
+      if (enterRuns(input.value, { shiftKey: e.shiftKey })) {
+        this.sendConsole(e);
+      } else {
+        input.rows = Math.min(20, input.value.split("\n").length + 1);
+      }
+      return;
+    }
+    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+    // In a multi-line command the arrows move the caret; history is above the first
+    // line and below the last, as in a shell's line editor.
+    const before = input.value.slice(0, input.selectionStart);
+    const after = input.value.slice(input.selectionEnd);
+    if (e.key === "ArrowUp" && before.includes("\n")) return;
+    if (e.key === "ArrowDown" && after.includes("\n")) return;
+    e.preventDefault();
     const step = e.key === "ArrowUp" ? historyUp : historyDown;
     const r = step(this.history ?? createHistory(), input.value);
     this.history = r.history;
     input.value = r.text;
+    input.rows = Math.min(20, r.text.split("\n").length);
   }
 
   // ------------------------------------------------------------------ wiring

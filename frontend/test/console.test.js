@@ -162,3 +162,24 @@ test("the scrollback keeps the newest lines", () => {
   assert.deepEqual(appendScrollback(a, b, 4).map((l) => l.text), ["2", "3", "4", "5"]);
   assert.equal(appendScrollback(a, b).length, 5);
 });
+
+test("a here-document stays open until its delimiter line", async () => {
+  const { heredocPending, enterRuns } = await import("../src/console.js");
+  assert.equal(heredocPending("kubectl get pods"), false);
+  assert.equal(heredocPending("kubectl apply -f - <<EOF"), true);
+  assert.equal(heredocPending("kubectl apply -f - <<EOF\nkind: Pod"), true);
+  assert.equal(heredocPending("kubectl apply -f - <<EOF\nkind: Pod\nEOF"), false);
+  assert.equal(heredocPending("cat <<'YAML' | kubectl apply -f -\nkind: Pod\n YAML"), true);
+  assert.equal(heredocPending("cat <<'YAML' | kubectl apply -f -\nkind: Pod\nYAML"), false);
+  assert.equal(heredocPending('kubectl apply -f - <<"END"\nEND'), false);
+  // <<- strips leading tabs from the closing line, plain << does not
+  assert.equal(heredocPending("kubectl apply -f - <<-EOF\n\tkind: Pod\n\tEOF"), false);
+  assert.equal(heredocPending("kubectl apply -f - <<EOF\n\tkind: Pod\n\tEOF"), true);
+  // a here-string is not a here-document
+  assert.equal(heredocPending("kubectl apply -f - <<< 'kind: Pod'"), false);
+  // a closing word that is only part of a line does not close it
+  assert.equal(heredocPending("kubectl apply -f - <<EOF\nEOF2"), true);
+  assert.equal(enterRuns("kubectl get pods"), true);
+  assert.equal(enterRuns("kubectl get pods", { shiftKey: true }), false);
+  assert.equal(enterRuns("kubectl apply -f - <<EOF\nkind: Pod"), false);
+});
