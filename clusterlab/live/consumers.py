@@ -38,15 +38,18 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from clusterlab.labs.api.reachability import port_of, protocol_of
+from clusterlab.labs.errors import Invalid
 from clusterlab.live import access
-from clusterlab.live.console import run_console
+from clusterlab.live.console import Pending, confirm, run_console
 from clusterlab.live.fanout import fanout_for, frame_event
 from clusterlab.live.groups import cluster_group, frames_group
 from clusterlab.live.tracing import TraceRequestError, parse_request, run_request, warm_engine
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
-MAX_MESSAGE_BYTES = 16 * 1024
+# A console here-document carries manifests; kubectl's own limit per request is 3 MiB.
+MAX_MESSAGE_BYTES = 256 * 1024
 PRESENCE_DELAY_S = 0.5
 PRESENCE_MAX_NAMES = 50
 _trace_ids = itertools.count(1)
@@ -161,14 +164,17 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "messages must be JSON objects"})
             return
         kind = content.get("type")
-        handler = {"trace": self.on_trace, "ping": self.on_trace, "curl": self.on_trace,
-                   "nslookup": self.on_trace, "console": self.on_console,
-                   "subscribe": self.on_subscribe}.get(kind)
+        handlers = {"trace": self.on_trace, "ping": self.on_trace, "curl": self.on_trace,
+                    "nslookup": self.on_trace, "console": self.on_console,
+                    "console.apply": self.on_console_decision,
+                    "console.discard": self.on_console_decision,
+                    "subscribe": self.on_subscribe}
+        handler = handlers.get(kind)
         if handler is None:
             await self.send_json({
                 "type": "error", "field": "type",
                 "error": f"type: Unsupported value: {kind!r}: supported values: "
-                         '"trace", "ping", "curl", "nslookup", "console", "subscribe"'})
+                         + ", ".join(f'"{k}"' for k in handlers)})
             return
         await handler(content)
 
@@ -184,10 +190,46 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "field": "namespace", "error":
                                   "namespace: must be a string", "request_id": content.get("id")})
             return
+        try:
+            port = port_of(content.get("port", 80))
+            protocol = protocol_of(content.get("protocol"))
+        except Invalid as exc:
+            field = exc.extra["errors"][0]["field"]
+            await self.send_json({"type": "error", "field": field, "error": exc.detail,
+                                  "request_id": content.get("id")})
+            return
         output = await sync_to_async(run_console, thread_sensitive=False)(
-            self.cluster_id, command, namespace or "default")
+            self.cluster_id, command, namespace or "default", user=self.scope["user"],
+            port=port, protocol=protocol)
+        pending = output.pop("pending", None)
+        if pending is not None:
+            # One preview per socket: a newer write command replaces an undecided one.
+            self.pending = (uuid.uuid4().hex, pending)
+            output["pending"] = self.pending[0]
         await self.send_json({"type": "console.output", "request_id": content.get("id"),
                               "command": command, **output})
+
+    async def on_console_decision(self, content: dict) -> None:
+        """`console.apply` writes the previewed plan; `console.discard` drops it."""
+        token = content.get("token")
+        current: tuple[str, Pending] | None = getattr(self, "pending", None)
+        if current is None or not isinstance(token, str) or token != current[0]:
+            await self.send_json({"type": "error", "field": "token", "request_id":
+                                  content.get("id"), "error": "token: Not found: no pending "
+                                  "console change with this token (applied, discarded or "
+                                  "replaced by a newer command)"})
+            return
+        self.pending = None
+        pending = current[1]
+        if content["type"] == "console.discard":
+            output = {"stdout": "", "stderr": "", "exit_code": 0,
+                      "note": f"discarded: {pending.command.splitlines()[0]} — nothing "
+                              "was written"}
+        else:
+            output = await sync_to_async(confirm, thread_sensitive=False)(
+                self.cluster_id, pending, self.scope["user"])
+        await self.send_json({"type": "console.output", "request_id": content.get("id"),
+                              "command": pending.command, "resolved": token, **output})
 
     async def on_subscribe(self, content: dict) -> None:
         await self.send_json({"type": "presence", "count": len(self.viewers),

@@ -39,15 +39,6 @@ function style(theme) {
         "text-valign": "center", "text-halign": "center", "text-max-width": 140,
       },
     },
-    // Level of detail (layout.podDetail): what is drawn must stay readable on screen.
-    // Zoomed out, a pod shows its name only, in a font that zoom still draws at >= 7 px;
-    // further out only nodes are named (in a large font) and pods are coloured boxes.
-    { selector: "node.pod.lod-name", style: { label: "data(short)", "font-size": 20, "text-wrap": "ellipsis" } },
-    { selector: "node.pod.lod-dot", style: { label: "" } },
-    { selector: "node.k8s-node.lod-name", style: { "font-size": 24 } },
-    { selector: "node.k8s-node.lod-dot", style: { label: "data(short)", "font-size": 64 } },
-    { selector: "node.service.lod-name", style: { label: "data(short)", "font-size": 20, "text-wrap": "ellipsis" } },
-    { selector: "node.service.lod-dot", style: { label: "" } },
     { selector: "node.pod.notready", style: { "border-style": "dashed", "background-opacity": 0.05 } },
     { selector: "node.pod.isolated", style: { "border-width": 5, "border-style": "double" } },
     {
@@ -65,6 +56,16 @@ function style(theme) {
     // solid, not dashed: dashed edges are the costliest thing to redraw at a new zoom
     { selector: "edge.selects", style: { width: 1.5, "line-color": "#56B4E9", opacity: 0.6, "curve-style": "straight", "target-arrow-shape": "none" } },
     { selector: "edge.policy", style: { width: 2, "line-color": "#D55E00", "line-style": "dotted", "curve-style": "bezier", "target-arrow-shape": "triangle", "target-arrow-color": "#D55E00" } },
+    // Level of detail (layout.podDetail), after the base rules it overrides: what is drawn
+    // must stay readable on screen.
+    // Zoomed out, a pod shows its name only, in a font that zoom still draws at >= 7 px;
+    // further out only nodes are named (in a large font) and pods are coloured boxes.
+    { selector: "node.pod.lod-name", style: { label: "data(short)", "font-size": 20, "text-wrap": "ellipsis" } },
+    { selector: "node.pod.lod-dot", style: { label: "" } },
+    { selector: "node.k8s-node.lod-name", style: { "font-size": 24 } },
+    { selector: "node.k8s-node.lod-dot", style: { label: "data(short)", "font-size": 64 } },
+    { selector: "node.service.lod-name", style: { label: "data(short)", "font-size": 20, "text-wrap": "ellipsis" } },
+    { selector: "node.service.lod-dot", style: { label: "" } },
     { selector: ":selected", style: { "border-color": "#E69F00", "border-width": 4 } },
     { selector: ".faded", style: { opacity: 0.25 } },
     { selector: ".highlight", style: { "border-color": "#E69F00", "border-width": 5 } },

@@ -8,7 +8,8 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 /**
  * A dry run's diff as something to render:
  * `{headline, tone, notes, groups, cut, opened, moreCut, moreOpened, changes}`.
- * `changes` is false when no flow moves (the caller may then apply at once).
+ * `changes` is false when no flow moves and no pod goes (the caller may then apply at
+ * once).
  */
 export function whatIfView(diff, { maxGroups = 12 } = {}) {
   if (!diff) return null;
@@ -43,7 +44,8 @@ export function whatIfView(diff, { maxGroups = 12 } = {}) {
     opened: (diff.opened ?? []).map(pair),
     moreCut: cut - (diff.cut?.length ?? 0),
     moreOpened: opened - (diff.opened?.length ?? 0),
-    changes: cut + opened > 0,
+    // removed pods take their flows along (the counts cover pods on both sides only)
+    changes: cut + opened + (diff.removed_pods?.length ?? 0) > 0,
   };
 }
 

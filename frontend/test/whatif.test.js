@@ -58,3 +58,9 @@ test("a label edit replaces the labels and keeps the rest of the manifest", () =
   assert.deepEqual(out.spec, { nodeName: "n1" });
   assert.deepEqual(m.metadata.labels, { app: "web", old: "x" }, "the original is not mutated");
 });
+
+test("a removed pod takes its flows along: the change needs a confirmation", () => {
+  const v = whatIfView(diff({ removed_pods: ["default/web"] }));
+  assert.equal(v.headline, "No flow changes on TCP/80 (1 pod removed)");
+  assert.equal(v.changes, true);
+});

@@ -41,6 +41,8 @@ def test_labels_follow_the_zoom_and_stay_readable(server, browser):
     assert middle["pod"]["label"] == pod_name
     assert middle["pod"]["px"] >= MIN_SCREEN_PX
     assert middle["node"]["px"] >= MIN_SCREEN_PX
+    assert middle["service"]["label"] == middle["service"]["id"].rsplit("/", 1)[-1]
+    assert middle["service"]["px"] >= MIN_SCREEN_PX
 
     far = page.evaluate(LABELS, 0.15)
     assert far["pod"]["label"] == ""  # coloured boxes only

@@ -6,101 +6,11 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
-from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
-from django.test import Client
 
-from clusterlab.labs.changes import create_cluster
 from clusterlab.labs.models import ClusterShare
-from clusterlab.routing import websocket_urlpatterns
+from tests.live.wsclient import connect, pending, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-DEMO = """
-apiVersion: v1
-kind: Node
-metadata: {name: node-1, labels: {node-role.kubernetes.io/control-plane: ""}}
-status: {addresses: [{type: InternalIP, address: 192.168.56.10}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-2}
-status: {addresses: [{type: InternalIP, address: 192.168.56.11}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: default, labels: {app: client}}
-spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default, labels: {app: web}}
-spec:
-  nodeName: node-2
-  containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
-"""
-
-
-def application():
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-
-
-@pytest.fixture
-def users(db):
-    model = get_user_model()
-    return {name: model.objects.create_user(name, password="pw-" + name * 3)
-            for name in ("alice", "bob", "carol")}
-
-
-@pytest.fixture
-def cluster(users):
-    from clusterlab.labs.apply import apply, parse_text
-
-    c = create_cluster(users["alice"], name="lab")
-    apply(c, users["alice"], parse_text(DEMO))
-    c.refresh_from_db()
-    return c
-
-
-def session_headers(user) -> list[tuple[bytes, bytes]]:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies["sessionid"].value
-    return [(b"origin", b"http://testserver"), (b"host", b"testserver"),
-            (b"cookie", f"sessionid={cookie}".encode())]
-
-
-async def connect(user, cluster_id, origin=b"http://testserver"):
-    headers = await sync_to_async(session_headers)(user) if user else [(b"host", b"testserver")]
-    headers = [(k, origin if k == b"origin" else v) for k, v in headers]
-    if user is None:
-        headers.append((b"origin", origin))
-    comm = WebsocketCommunicator(application(), f"/ws/clusters/{cluster_id}/", headers=headers)
-    connected, _ = await comm.connect()
-    return comm, connected
-
-
-_pending: dict[int, list[dict]] = {}
-
-
-async def receive_until(comm, msg_type, timeout=5):
-    """The next message of a type; a trace frame (a JSON array) counts message by message."""
-    queue = _pending.setdefault(id(comm), [])
-    while True:
-        while queue:
-            msg = queue.pop(0)
-            if msg["type"] == msg_type:
-                return msg
-        data = await comm.receive_json_from(timeout=timeout)
-        queue.extend(data if isinstance(data, list) else [data])
 
 
 async def test_owner_connects_and_sees_presence(users, cluster):
@@ -178,7 +88,7 @@ async def test_a_trace_reaches_every_viewer_with_all_hops(users, cluster):
         while not isinstance(frame, list):  # presence updates may come first
             frame = await comm.receive_json_from(timeout=20)
         assert frame[0]["type"] == "trace.started", "one frame holds the whole trace"
-        _pending.setdefault(id(comm), []).extend(frame)
+        pending(comm).extend(frame)
         started = await receive_until(comm, "trace.started", timeout=20)
         assert started["by"] == "alice"
         hops = [await receive_until(comm, "trace.hop") for _ in range(started["hop_count"])]
