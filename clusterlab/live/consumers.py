@@ -2,16 +2,15 @@
 
 Who may connect is decided exactly as the REST API decides (labs permissions): the
 session user must be able to read the cluster, else the socket is closed with 4404
-(4401 when not logged in) after an `error` message saying why. Every viewer joins
-the cluster's group and receives:
+(4401 when not logged in) after an `error` message saying why. Every viewer is
+registered with its process's fan-out (live/fanout.py) and receives:
 
 * `cluster.changed` after every committed write (labs/changes.py → live/broadcast.py);
   like traces it is encoded once and written to each process's sockets by that
   process's one receiver (live/fanout.py);
 * `presence` when someone joins or leaves, at most every 0.5 s, with at most 50 names
-  and the `count` (a join is announced to the group and answered by one member per
-  daphne process with that process's whole member list, so it works across processes
-  with no shared store and costs O(processes) messages, not O(viewers));
+  and the `count` (live/presence.py: one roster per process, kept by its fan-out, so a
+  class joining costs O(viewers x processes) deliveries, not O(viewers²));
 * `trace.started`, one `trace.hop` per hop, `trace.finished` for every trace anyone
   sends. The whole timeline goes out at once with `at_ms` offsets, as ONE WebSocket
   frame holding a JSON array of those messages: the browser
@@ -43,23 +42,17 @@ from clusterlab.labs.errors import Invalid
 from clusterlab.live import access
 from clusterlab.live.console import Pending, confirm, run_console
 from clusterlab.live.fanout import fanout_for, frame_event
-from clusterlab.live.groups import cluster_group, frames_group
+from clusterlab.live.groups import frames_group
 from clusterlab.live.tracing import TraceRequestError, parse_request, run_request, warm_engine
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 # A console here-document carries manifests; kubectl's own limit per request is 3 MiB.
 MAX_MESSAGE_BYTES = 256 * 1024
-PRESENCE_DELAY_S = 0.5
-PRESENCE_MAX_NAMES = 50
 _trace_ids = itertools.count(1)
 
-# This process's sockets per cluster group (channel → username): one answer per process.
-_local_members: dict[str, dict[str, str]] = {}
 # Clusters whose engine this process already warmed (live/tracing.warm_engine).
 _warmed: set[int] = set()
-# Group events whose handlers only send: no database, so no close_old_connections hop.
-_LAYER_EVENTS = frozenset({"presence.join", "presence.here", "presence.leave"})
 
 
 def trace_frame(trace_id: str, by: str, request: dict, request_id: Any, sent_at: float,
@@ -79,7 +72,7 @@ def trace_frame(trace_id: str, by: str, request: dict, request_id: Any, sent_at:
 class ClusterConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.cluster_id = int(self.scope["url_route"]["kwargs"]["cluster_id"])
-        self.viewers: dict[str, str] = {}
+        self.joined = False
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
@@ -91,18 +84,13 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse("cluster not found", CLOSE_NOT_FOUND)
             return
         self.username = user.get_username()
-        self.group = cluster_group(self.cluster_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.viewers[self.channel_name] = self.username
-        # Traces and cluster changes arrive through the process's fan-out (live/fanout.py).
-        await fanout_for(self.channel_layer).join(self.cluster_id, self)
-        local = _local_members.setdefault(self.group, {})
-        local[self.channel_name] = self.username
-        self.viewers.update(local)  # this process's viewers; other processes answer the join
         await self.send_json({"type": "welcome", "cluster": self.cluster_id,
                               "can_write": self.level == access.WRITE, "you": self.username})
-        await self.channel_layer.group_send(self.group, {
-            "type": "presence.join", "channel": self.channel_name, "username": self.username})
+        # Traces, cluster changes and presence come from the process's fan-out
+        # (live/fanout.py, live/presence.py), not through this consumer's channel.
+        await fanout_for(self.channel_layer).join(self.cluster_id, self, self.channel_name,
+                                                  self.username)
+        self.joined = True
         # Build the snapshot's engine in a worker thread when the first viewer of this
         # cluster connects to this process, so the first trace is warm (once, not per
         # viewer: 1,000 viewers would queue 1,000 database round trips).
@@ -112,37 +100,18 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                 sync_to_async(warm_engine, thread_sensitive=False)(self.cluster_id))
 
     async def _refuse(self, reason: str, code: int) -> None:
-        self.group = None
         await self.send_json({"type": "error", "error": reason})
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        group = getattr(self, "group", None)
-        if group:
-            members = _local_members.get(group, {})
-            members.pop(self.channel_name, None)
-            if not members:
-                _local_members.pop(group, None)
-            if getattr(self, "_presence_timer", None):
-                self._presence_timer.cancel()
+        if getattr(self, "joined", False):
+            self.joined = False
             await fanout_for(self.channel_layer).leave(self.cluster_id, self)
-            await self.channel_layer.group_send(group, {
-                "type": "presence.leave", "channel": self.channel_name})
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def dispatch(self, message: dict) -> None:
-        # channels runs close_old_connections (a trip to the sync thread) before every
-        # handler; group events here touch no database, and 500 sockets receiving one
-        # trace would queue 500 such trips (docs/performance.md).
-        if message["type"] in _LAYER_EVENTS:
-            await getattr(self, message["type"].replace(".", "_"))(message)
-            return
-        await super().dispatch(message)
 
     # ------------------------------------------------------------------ client → server
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not getattr(self, "group", None):
+        if not getattr(self, "joined", False):
             return
         if text_data is None:
             await self.send_json({"type": "error", "error": "messages must be JSON text"})
@@ -232,8 +201,7 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                               "command": pending.command, "resolved": token, **output})
 
     async def on_subscribe(self, content: dict) -> None:
-        await self.send_json({"type": "presence", "count": len(self.viewers),
-                              "viewers": self._viewer_list()[:PRESENCE_MAX_NAMES]})
+        await self.send(text_data=fanout_for(self.channel_layer).presence_frame(self.cluster_id))
 
     async def on_trace(self, content: dict) -> None:
         try:
@@ -256,41 +224,5 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
                             time.time(), result)
         await self.channel_layer.group_send(frames_group(self.cluster_id),
                                             frame_event(self.cluster_id, frame))
-
-    # ------------------------------------------------------------------ group → client
-
-    async def presence_join(self, event: dict) -> None:
-        self.viewers[event["channel"]] = event["username"]
-        local = _local_members.get(self.group) or {}
-        if event["channel"] not in local and next(iter(local), None) == self.channel_name:
-            # This process's first socket answers for all of this process's sockets.
-            await self.channel_layer.send(event["channel"], {
-                "type": "presence.here", "members": dict(local)})
-        self._presence_changed()
-
-    async def presence_here(self, event: dict) -> None:
-        self.viewers.update(event["members"])
-        self._presence_changed()
-
-    async def presence_leave(self, event: dict) -> None:
-        if self.viewers.pop(event["channel"], None) is not None:
-            self._presence_changed()
-
-    def _presence_changed(self) -> None:
-        """Send `presence` at most every PRESENCE_DELAY_S: a class joining at once is one
-        message per viewer, not one per join."""
-        if getattr(self, "_presence_timer", None) is None:
-            self._presence_timer = asyncio.get_running_loop().call_later(
-                PRESENCE_DELAY_S, self._send_presence)
-
-    def _send_presence(self) -> None:
-        self._presence_timer = None
-        self._presence_task = asyncio.ensure_future(self.send_json(
-            {"type": "presence", "count": len(self.viewers),
-             "viewers": self._viewer_list()[:PRESENCE_MAX_NAMES]}))
-
-    def _viewer_list(self) -> list[dict[str, str]]:
-        return [{"username": u, "id": c[-8:]} for c, u in sorted(self.viewers.items())]
-
 
 _MALFORMED = object()

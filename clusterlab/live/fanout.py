@@ -1,4 +1,5 @@
-"""One receiver per daphne process writes a cluster's broadcast frames to its sockets.
+"""One receiver per daphne process writes a cluster's broadcast frames to its sockets,
+and keeps who is viewing (live/presence.py).
 
 A trace watched by 1,000 viewers used to reach each viewer's consumer through the
 channel layer: 1,000 deliveries, each waking a consumer to decode and dispatch it (most
@@ -22,6 +23,7 @@ import weakref
 from typing import Any, Protocol
 
 from clusterlab.live.groups import frames_group
+from clusterlab.live.presence import HERE, JOIN, LEAVE, PRESENCE_DELAY_S, Roster
 
 log = logging.getLogger(__name__)
 FRAME = "fanout.frame"
@@ -39,33 +41,57 @@ def frame_event(cluster_id: int, message: Any) -> dict[str, Any]:
 
 
 class ProcessFanout:
-    """This loop's sockets per cluster and the one channel that receives their frames."""
+    """This loop's sockets per cluster, their presence rosters, and the one channel that
+    receives the clusters' frames and presence events."""
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
-        self.sockets: dict[int, set[Socket]] = {}
+        self.sockets: dict[int, dict[Socket, str]] = {}  # socket → its viewer id
+        self.rosters: dict[int, Roster] = {}
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._sending: set[asyncio.Task] = set()
         self._lock = asyncio.Lock()
 
-    async def join(self, cluster_id: int, socket: Socket) -> None:
+    async def join(self, cluster_id: int, socket: Socket, viewer: str = "",
+                   username: str = "") -> None:
+        """Start writing the cluster's frames to `socket`; with a `username`, it also
+        counts as a viewer in everyone's presence."""
         async with self._lock:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("fanout.")
                 self.task = asyncio.ensure_future(self._receive(self.channel))
-            members = self.sockets.setdefault(cluster_id, set())
-            members.add(socket)
+            members = self.sockets.setdefault(cluster_id, {})
+            members[socket] = viewer
+            roster = self.rosters.setdefault(cluster_id, Roster())
             if len(members) == 1:
                 await self.layer.group_add(frames_group(cluster_id), self.channel)
+            if username:
+                roster.local[viewer] = username
+                await self.layer.group_send(frames_group(cluster_id), {
+                    "type": JOIN, "cluster": cluster_id, "process": self.channel,
+                    "viewer": viewer, "username": username})
+                self._presence_changed(cluster_id)
 
     async def leave(self, cluster_id: int, socket: Socket) -> None:
         async with self._lock:
             members = self.sockets.get(cluster_id)
             if members is None or socket not in members:
                 return
-            members.discard(socket)
+            viewer = members.pop(socket)
+            roster = self.rosters[cluster_id]
+            if roster.local.pop(viewer, None) is not None:
+                await self.layer.group_send(frames_group(cluster_id), {
+                    "type": LEAVE, "cluster": cluster_id, "process": self.channel,
+                    "viewer": viewer})
+                self._presence_changed(cluster_id)
             if not members:
                 del self.sockets[cluster_id]
+                del self.rosters[cluster_id]
+                timer = self._timers.pop(cluster_id, None)
+                if timer is not None:
+                    timer.cancel()
                 await self.layer.group_discard(frames_group(cluster_id), self.channel)
             if not self.sockets and self.task is not None:
                 # Nobody here watches any cluster: cancelling the receive also drops the
@@ -73,6 +99,9 @@ class ProcessFanout:
                 self.task.cancel()
                 self.task = None
                 self.channel = None
+
+    def presence_frame(self, cluster_id: int) -> str:
+        return self.rosters.get(cluster_id, Roster()).frame()
 
     async def _receive(self, channel: str) -> None:
         while True:
@@ -84,8 +113,45 @@ class ProcessFanout:
                 log.exception("fan-out receive failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            if message.get("type") == FRAME:
-                await self.deliver(message["cluster"], message["frame"])
+            try:
+                await self._handle(channel, message)
+            except Exception:  # one bad message must not end delivery either
+                log.exception("fan-out could not handle a %r message", message.get("type"))
+
+    async def _handle(self, channel: str, message: dict[str, Any]) -> None:
+        kind, cluster_id = message.get("type"), message.get("cluster")
+        if kind == FRAME:
+            await self.deliver(cluster_id, message["frame"])
+            return
+        roster = self.rosters.get(cluster_id)
+        process = message.get("process")
+        if roster is None or process == channel:  # not watched here, or our own event
+            return
+        if kind == JOIN:
+            if roster.heard_from(process, {message["viewer"]: message["username"]}):
+                # A process new to us: tell it who watches from here (once).
+                await self.layer.send(process, {"type": HERE, "cluster": cluster_id,
+                                                "process": channel,
+                                                "members": dict(roster.local)})
+            self._presence_changed(cluster_id)
+        elif kind == HERE:
+            roster.heard_from(process, message["members"])
+            self._presence_changed(cluster_id)
+        elif kind == LEAVE and roster.forget(process, message["viewer"]):
+            self._presence_changed(cluster_id)
+
+    def _presence_changed(self, cluster_id: int) -> None:
+        """One `presence` message per PRESENCE_DELAY_S per process, whatever the churn."""
+        if cluster_id not in self._timers:
+            self._timers[cluster_id] = asyncio.get_running_loop().call_later(
+                PRESENCE_DELAY_S, self._send_presence, cluster_id)
+
+    def _send_presence(self, cluster_id: int) -> None:
+        self._timers.pop(cluster_id, None)
+        if cluster_id in self.rosters:
+            task = asyncio.ensure_future(self.deliver(cluster_id, self.presence_frame(cluster_id)))
+            self._sending.add(task)  # keep a reference until it is done
+            task.add_done_callback(self._sending.discard)
 
     async def deliver(self, cluster_id: int, frame: str) -> None:
         for socket in list(self.sockets.get(cluster_id, ())):

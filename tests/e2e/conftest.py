@@ -111,3 +111,15 @@ def login(page, server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def open_demo(server, browser, width: int = 1500, height: int = 900):
+    """A page on the demo cluster (loaded afresh), signed in as the demo user, live."""
+    server.manage("load_demo")
+    page = browser.new_page(viewport={"width": width, "height": height})
+    login(page, server, "demo", "clusterlab-demo")
+    page.goto(server.url + "/clusters/")
+    page.click("table.clusters a")
+    page.wait_for_function("window.clusterlab && window.clusterlab.state")
+    page.wait_for_selector("#live-status:text('live')")
+    return page

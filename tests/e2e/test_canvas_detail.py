@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import open_demo
 
 pytestmark = [pytest.mark.browser]
 
@@ -23,12 +23,8 @@ LABELS = """(zoom) => {
 
 
 def test_labels_follow_the_zoom_and_stay_readable(server, browser):
-    server.manage("load_demo")
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    login(page, server, "demo", "clusterlab-demo")
-    page.goto(server.url + "/clusters/")
-    page.click("table.clusters a")
-    page.wait_for_function("window.clusterlab && window.clusterlab.canvas.cy.nodes('.pod').length")
+    page = open_demo(server, browser, 1400, 900)
+    page.wait_for_function("window.clusterlab.canvas.cy.nodes('.pod').length")
 
     near = page.evaluate(LABELS, 1.0)
     pod_name = near["pod"]["id"].rsplit("/", 1)[-1]

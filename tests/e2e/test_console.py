@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import open_demo
 
 pytestmark = [pytest.mark.browser]
 
 
 def test_console_prints_kubectl_output_and_recalls_history(server, browser):
-    server.manage("load_demo")
-    page = browser.new_page(viewport={"width": 1500, "height": 900})
-    login(page, server, "demo", "clusterlab-demo")
-    page.goto(server.url + "/clusters/")
-    page.click("table.clusters a")
-    page.wait_for_function("window.clusterlab && window.clusterlab.state")
-    page.wait_for_selector("#live-status:text('live')")
+    page = open_demo(server, browser)
     page.click("[data-tab=panel-console]")
     page.fill("#console-ns", "shop")
     page.fill("#console-input", "kubectl get svc")
@@ -46,13 +40,7 @@ EOF"""
 
 
 def test_console_apply_shows_the_what_if_before_it_writes(server, browser, artifacts):
-    server.manage("load_demo")
-    page = browser.new_page(viewport={"width": 1500, "height": 900})
-    login(page, server, "demo", "clusterlab-demo")
-    page.goto(server.url + "/clusters/")
-    page.click("table.clusters a")
-    page.wait_for_function("window.clusterlab && window.clusterlab.state")
-    page.wait_for_selector("#live-status:text('live')")
+    page = open_demo(server, browser)
     page.click("[data-tab=panel-console]")
     page.fill("#console-ns", "monitoring")
     version = page.evaluate("window.clusterlab.state.resourceVersion")

@@ -80,7 +80,10 @@ def test_build_a_cluster_by_hand_and_send_a_packet_across_nodes(server, browser,
     other.wait_for_function("window.__seenAt !== undefined", timeout=5000)
     lag = (other.evaluate("window.__seenAt") - page.evaluate("window.__savedAt")) / 1000
     assert lag < 1.0, f"second viewer saw the edit {lag:.2f}s after it was saved"
-    assert "ada" in other.inner_text("#presence")
+    # presence is debounced (0.5 s after a join): wait for it rather than race the edit
+    other.wait_for_selector("#presence:has-text('ada')", timeout=5000)
+    assert "grace" in other.inner_text("#presence")
+    page.wait_for_selector("#presence:has-text('grace')", timeout=5000)
 
     # Send a packet from client (node-1) to the Service; both viewers get the trace.
     page.click("[data-tab=panel-trace]")

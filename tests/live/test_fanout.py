@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from channels.layers import get_channel_layer
 
@@ -68,3 +69,53 @@ async def test_the_receiver_stops_when_the_last_socket_leaves():
     await until(lambda: c.sent)
     assert c.sent == ['{"n": 1}']
     await fanout.leave(903, c)
+
+
+async def test_presence_spans_processes_and_is_written_once_per_process():
+    """Two fan-outs on one layer stand for two daphne processes."""
+    from clusterlab.live.fanout import ProcessFanout
+    from clusterlab.live.presence import PRESENCE_DELAY_S
+
+    layer = get_channel_layer()
+    a, b = ProcessFanout(layer), ProcessFanout(layer)
+    alice, bob, carol = Socket(), Socket(), Socket()
+    await a.join(905, alice, "viewer-alice-0001", "alice")
+    await b.join(905, bob, "viewer-bob-00002", "bob")
+    await b.join(905, carol, "viewer-carol-003", "carol")
+
+    def last(socket: Socket) -> dict:
+        frames = [json.loads(f) for f in socket.sent]
+        return [f for f in frames if f["type"] == "presence"][-1]
+
+    def names(socket: Socket) -> list[str]:
+        return sorted(v["username"] for v in last(socket)["viewers"]) if socket.sent else []
+
+    # a joined first and learns of b's viewers from b's joins; b learns of alice from
+    # a's answer to b's first join
+    await until(lambda: names(alice) == names(bob) == names(carol)
+                == ["alice", "bob", "carol"], timeout=5)
+    assert last(alice)["count"] == 3
+    sent_before = len(alice.sent)
+    await asyncio.sleep(PRESENCE_DELAY_S * 2)
+    assert len(alice.sent) == sent_before, "quiet when nobody comes or goes"
+    await b.leave(905, carol)
+    await until(lambda: names(alice) == ["alice", "bob"])
+    await until(lambda: names(bob) == ["alice", "bob"])
+    assert carol.sent and names(carol) != ["alice", "bob"], "a socket that left hears no more"
+    await a.leave(905, alice)
+    await until(lambda: names(bob) == ["bob"])
+    await b.leave(905, bob)
+
+
+def test_roster_lists_at_most_fifty_names_and_counts_everyone():
+    from clusterlab.live.presence import Roster
+
+    roster = Roster(local={f"local-{i:04d}": "teacher" for i in range(3)})
+    assert roster.heard_from("process-b", {f"b-{i:04d}": f"student{i}" for i in range(60)})
+    assert not roster.heard_from("process-b", {"b-9999": "late"})
+    message = json.loads(roster.frame())
+    assert message["type"] == "presence" and message["count"] == 64
+    assert len(message["viewers"]) == 50
+    assert message["viewers"][0] == {"username": "student0", "id": "b-0000"}
+    assert roster.forget("process-b", "b-9999") and not roster.forget("process-b", "b-9999")
+    assert not roster.forget("process-c", "x")

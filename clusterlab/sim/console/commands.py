@@ -155,14 +155,18 @@ def _kind(name: str) -> Kind:
     raise _ArgError(f'error: the server doesn\'t have a resource type "{name}"\n')
 
 
+# cli-runtime's resource builder, for `TYPE TYPE/NAME` mixed on one command line
+NAME_FORM_ERROR = (
+    "error: there is no need to specify a resource type as a separate argument when passing "
+    "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of "
+    "'kubectl get resource resource/<resource_name>'")
+
+
 def resource_targets(args: list[str]) -> list[Target]:
     """`TYPE[,TYPE…] [NAME…]` or `TYPE/NAME…` (kubectl's resource builder)."""
     if any("/" in a for a in args):
         if not all("/" in a for a in args):
-            raise _ArgError(
-                "error: there is no need to specify a resource type as a separate argument when "
-                "passing arguments in resource/name form (e.g. 'kubectl get resource/"
-                "<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n")
+            raise _ArgError(NAME_FORM_ERROR + "\n")
         out: list[Target] = []
         for a in args:
             type_name, _, name = a.partition("/")

@@ -46,7 +46,7 @@ from typing import Any
 
 from clusterlab.sim import manifests
 from clusterlab.sim.console.argv import Flag, Parsed, UsageError, parse, split_command
-from clusterlab.sim.console.commands import GLOBAL_FLAGS, _find_command
+from clusterlab.sim.console.commands import GLOBAL_FLAGS, NAME_FORM_ERROR, _find_command
 from clusterlab.sim.console.facts import DEFAULT_NOW
 from clusterlab.sim.console.heredoc import ShellInput, split_input
 from clusterlab.sim.console.objects import not_simulated
@@ -971,10 +971,7 @@ def _split_args(args: list[str]) -> list[tuple[WriteKind, str | None]]:
         return []
     if any("/" in a for a in args):
         if not all("/" in a for a in args):
-            raise _Refuse(
-                "error: there is no need to specify a resource type as a separate argument when "
-                "passing arguments in resource/name form (e.g. 'kubectl get resource/"
-                "<resource_name>' instead of 'kubectl get resource resource/<resource_name>'")
+            raise _Refuse(NAME_FORM_ERROR)
         out: list[tuple[WriteKind, str | None]] = []
         for a in args:
             type_name, _, name = a.partition("/")
