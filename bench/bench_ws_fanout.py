@@ -10,9 +10,12 @@ What runs (all on 127.0.0.1):
   test's recipe), production settings;
 * `manage.py shell` creates the 1,000-pod cluster through the labs write path, N
   read-only users it is shared with, and one Django session per user;
-* one or more load-generator processes (bench/loadgen/viewers.py, `websockets` on
-  asyncio) open the N viewer sockets, viewer i on daphne i % 2, and wait for presence
-  to go quiet;
+* one or more load-generator processes (bench/loadgen/viewers.py, aiohttp's client on
+  asyncio, or `--client websockets`) open the N viewer sockets, viewer i on daphne
+  i % 2, and wait for presence to go quiet. The viewers share the two cores with the
+  servers: a pure-Python frame parser (websockets) costs them ~0.1 ms of CPU per 19 KB
+  frame, aiohttp's compiled reader ~0.06 ms, and that difference shows in the latency
+  (docs/performance.md gives both);
 * the orchestrator (this process) holds the owner's socket on daphne A and sends one
   warm-up trace (engine cold: snapshot build + first query) and then `--traces` traces
   of ~20 hops (web pod -> `api` Service on another node, Calico IPIP).
@@ -85,9 +88,10 @@ class LoadGenProcess:
 
     @classmethod
     async def start(cls, targets: list[dict], concurrency: int, tmp: Path,
-                    index: int) -> LoadGenProcess:
+                    index: int, client: str = "websockets") -> LoadGenProcess:
         config = tmp / f"loadgen-{index}.json"
-        config.write_text(json.dumps({"targets": targets, "concurrency": concurrency}))
+        config.write_text(json.dumps({"targets": targets, "concurrency": concurrency,
+                                      "client": client}))
         proc = await asyncio.create_subprocess_exec(
             sys.executable, str(LOADGEN), str(config), cwd=ROOT,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -216,7 +220,7 @@ async def run(args: argparse.Namespace) -> int:
         split = [targets[j::args.loadgens] for j in range(args.loadgens)]
         cpu0 = {d.name: d.cpu() for d in cluster.servers}
         t_connect = time.perf_counter()
-        gens = [await LoadGenProcess.start(part, args.concurrency, tmp, j)
+        gens = [await LoadGenProcess.start(part, args.concurrency, tmp, j, args.client)
                 for j, part in enumerate(split)]
         try:
             connected = [await g.event(args.settle_timeout) for g in gens]
@@ -307,7 +311,8 @@ async def run(args: argparse.Namespace) -> int:
 
 def report(args, setup, connected, connect_s, settled, ramp_cpu, results, cpu) -> None:
     print(f"\n== WebSocket fan-out: {args.viewers} viewers on 2 daphne processes + Redis, "
-          f"{setup['objects']}-object cluster, {args.loadgens} load generator process(es)")
+          f"{setup['objects']}-object cluster, {args.loadgens} load generator process(es), "
+          f"{args.client} clients")
     print(f"connect: {sum(c['ok'] for c in connected)}/{args.viewers} in {connect_s:.1f} s; "
           f"presence quiet after {settled['seconds']} s more (settled={settled['settled']}); "
           f"{settled['presence_messages']} presence messages ({settled['presence_mb']} MB) "
@@ -357,6 +362,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--traces", type=int, default=5)
+    parser.add_argument("--client", choices=("aiohttp", "websockets"), default="aiohttp",
+                        help="the viewers' WebSocket library (aiohttp's frame reader is "
+                             "compiled: less of the shared CPU goes to the viewers)")
     parser.add_argument("--loadgens", type=int, default=2,
                         help="load generator processes (viewers split evenly)")
     parser.add_argument("--concurrency", type=int, default=25,
