@@ -1,4 +1,5 @@
-"""Every committed write to a cluster becomes one `cluster.changed` event for its viewers.
+"""Every committed write to a cluster becomes one `cluster.changed` event for its viewers;
+every change of who may read it, a re-check of its open sockets.
 
 labs/changes.py sends `cluster_changed` after commit, whether the write came from REST
 or a WebSocket; this receiver turns the revision into the event the browser's store
@@ -13,8 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.dispatch import receiver
 
-from clusterlab.labs.signals import cluster_changed
-from clusterlab.live.fanout import frame_event
+from clusterlab.labs.signals import cluster_access_changed, cluster_changed
+from clusterlab.live.fanout import ACCESS, frame_event
 from clusterlab.live.groups import frames_group
 
 
@@ -66,3 +67,14 @@ def broadcast_change(sender: Any, cluster: Any, revision: Any, **kwargs: Any) ->
     # Encoded once here; each daphne process's fan-out writes the text to its sockets.
     event = frame_event(cluster.id, change_event(cluster, revision))
     async_to_sync(layer.group_send)(frames_group(cluster.id), event)
+
+
+@receiver(cluster_access_changed, dispatch_uid="live.access")
+def broadcast_access(sender: Any, cluster_id: int, **kwargs: Any) -> None:
+    """Each process re-checks its viewers of the cluster and closes the sockets of those
+    who may no longer read it (live/fanout.py): a withdrawn share ends the watching."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(frames_group(cluster_id),
+                                    {"type": ACCESS, "cluster": cluster_id})

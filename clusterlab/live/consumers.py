@@ -99,6 +99,13 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
             self._warming = asyncio.ensure_future(
                 sync_to_async(warm_engine, thread_sensitive=False)(self.cluster_id))
 
+    async def revoke(self, reason: str) -> None:
+        """Access withdrawn while watching (live/fanout.py re-checks): say why, close."""
+        if not self.joined:
+            return
+        await self.send_json({"type": "error", "error": reason})
+        await self.close(code=CLOSE_NOT_FOUND)
+
     async def _refuse(self, reason: str, code: int) -> None:
         await self.send_json({"type": "error", "error": reason})
         await self.close(code=code)

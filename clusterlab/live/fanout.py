@@ -22,16 +22,23 @@ import logging
 import weakref
 from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
+
 from clusterlab.live.groups import frames_group
 from clusterlab.live.presence import HERE, JOIN, LEAVE, PRESENCE_DELAY_S, Roster
 
 log = logging.getLogger(__name__)
 FRAME = "fanout.frame"
+ACCESS = "fanout.access"  # who may read the cluster changed: re-check local viewers
 
 
 class Socket(Protocol):
+    scope: dict[str, Any]
+
     async def send(self, text_data: str | None = None, bytes_data: bytes | None = None,
                    close: bool = False) -> None: ...
+
+    async def revoke(self, reason: str) -> None: ...
 
 
 def frame_event(cluster_id: int, message: Any) -> dict[str, Any]:
@@ -123,6 +130,9 @@ class ProcessFanout:
         if kind == FRAME:
             await self.deliver(cluster_id, message["frame"])
             return
+        if kind == ACCESS:
+            await self.recheck(cluster_id)
+            return
         roster = self.rosters.get(cluster_id)
         process = message.get("process")
         if roster is None or process == channel:  # not watched here, or our own event
@@ -152,6 +162,21 @@ class ProcessFanout:
             task = asyncio.ensure_future(self.deliver(cluster_id, self.presence_frame(cluster_id)))
             self._sending.add(task)  # keep a reference until it is done
             task.add_done_callback(self._sending.discard)
+
+    async def recheck(self, cluster_id: int) -> None:
+        """Close the local sockets whose user may no longer read the cluster (one access
+        query per distinct user, in a worker thread)."""
+        from clusterlab.live.access import readers
+
+        sockets = list(self.sockets.get(cluster_id, ()))
+        users = {s.scope["user"].pk: s.scope["user"] for s in sockets}
+        if not users:
+            return
+        allowed = await sync_to_async(readers, thread_sensitive=False)(
+            list(users.values()), cluster_id)
+        for socket in sockets:
+            if socket.scope["user"].pk not in allowed:
+                await socket.revoke("your access to this cluster was withdrawn")
 
     async def deliver(self, cluster_id: int, frame: str) -> None:
         for socket in list(self.sockets.get(cluster_id, ())):

@@ -29,6 +29,7 @@ from clusterlab.labs.serializers import (
     ShareSerializer,
     UnshareSerializer,
 )
+from clusterlab.labs.signals import access_changed_on_commit
 
 INCLUDE = OpenApiParameter(
     "include", OpenApiTypes.STR, enum=["objects"], required=False,
@@ -83,6 +84,8 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
                                config=data.get("config"), fields=fields,
                                message="update cluster")
         self.cluster = result.cluster
+        if "visibility" in fields:
+            access_changed_on_commit(cluster.pk)
         result.cluster.can_write = True  # type: ignore[attr-defined]
         return self.versioned(ClusterSerializer(result.cluster, context={"request": request}).data)
 
@@ -99,6 +102,7 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
 
                 raise Conflict(locked.resource_version, name=locked.name)
             locked.delete()
+            access_changed_on_commit(cluster.pk)  # open sockets of it close
         self.cluster = None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -136,6 +140,7 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
         if cluster.visibility == Visibility.PRIVATE:
             Cluster.objects.filter(pk=cluster.pk).update(visibility=Visibility.SHARED)
             cluster.visibility = Visibility.SHARED
+        access_changed_on_commit(cluster.pk)
         return self.versioned(self._shares(cluster))
 
     @extend_schema(request=UnshareSerializer, responses={200: OpenApiTypes.OBJECT})
@@ -153,6 +158,7 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
         if cluster.visibility == Visibility.SHARED and not cluster.shares.exists():
             Cluster.objects.filter(pk=cluster.pk).update(visibility=Visibility.PRIVATE)
             cluster.visibility = Visibility.PRIVATE
+        access_changed_on_commit(cluster.pk)  # the user's open sockets close
         return self.versioned(self._shares(cluster))
 
     def _shares(self, cluster: Cluster) -> dict[str, Any]:
