@@ -18,11 +18,12 @@ def level(user: Any, cluster_id: int) -> str | None:
     return WRITE if cluster.can_write else READ
 
 
-def readers(users: list[Any], cluster_id: int) -> set[Any]:
-    """The primary keys of those `users` who may (still) read the cluster."""
+def levels(users: list[Any], cluster_id: int) -> dict[Any, str]:
+    """`write` or `read` per primary key of those `users` who may (still) read the cluster."""
     from django.db import close_old_connections
 
     try:
-        return {u.pk for u in users if level(u, cluster_id) is not None}
+        found = {u.pk: level(u, cluster_id) for u in users}
+        return {pk: lv for pk, lv in found.items() if lv is not None}
     finally:
         close_old_connections()  # worker threads must not keep database sessions open

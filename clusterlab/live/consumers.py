@@ -106,6 +106,12 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "error": reason})
         await self.close(code=CLOSE_NOT_FOUND)
 
+    async def access(self, level: str) -> None:
+        """The user's access changed but still allows watching: say whether they may write."""
+        if self.joined and level != self.level:
+            self.level = level
+            await self.send_json({"type": "access", "can_write": level == access.WRITE})
+
     async def _refuse(self, reason: str, code: int) -> None:
         await self.send_json({"type": "error", "error": reason})
         await self.close(code=code)

@@ -40,6 +40,8 @@ class Socket(Protocol):
 
     async def revoke(self, reason: str) -> None: ...
 
+    async def access(self, level: str) -> None: ...
+
 
 def frame_event(cluster_id: int, message: Any) -> dict[str, Any]:
     """The group message that carries `message` (a dict, or JSON text) to every viewer."""
@@ -164,19 +166,23 @@ class ProcessFanout:
             task.add_done_callback(self._sending.discard)
 
     async def recheck(self, cluster_id: int) -> None:
-        """Close the local sockets whose user may no longer read the cluster (one access
-        query per distinct user, in a worker thread)."""
-        from clusterlab.live.access import readers
+        """Tell each local socket its user's access now: closed when they may no longer
+        read the cluster, told when writing became allowed or not (one access query per
+        distinct user, in a worker thread)."""
+        from clusterlab.live.access import levels
 
         sockets = list(self.sockets.get(cluster_id, ()))
         users = {s.scope["user"].pk: s.scope["user"] for s in sockets}
         if not users:
             return
-        allowed = await sync_to_async(readers, thread_sensitive=False)(
-            list(users.values()), cluster_id)
+        now = await sync_to_async(levels, thread_sensitive=False)(list(users.values()),
+                                                                   cluster_id)
         for socket in sockets:
-            if socket.scope["user"].pk not in allowed:
+            level = now.get(socket.scope["user"].pk)
+            if level is None:
                 await socket.revoke("your access to this cluster was withdrawn")
+            else:
+                await socket.access(level)
 
     async def deliver(self, cluster_id: int, frame: str) -> None:
         for socket in list(self.sockets.get(cluster_id, ())):

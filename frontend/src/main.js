@@ -121,6 +121,7 @@ class Editor {
       "trace.hop": (m) => this.onTraceHop(m),
       "trace.finished": (m) => this.onTraceFinished(m),
       "console.output": (m) => this.onConsoleOutput(m),
+      access: (m) => this.setCanWrite(m.can_write),
       error: (m) => (m.field === "command" ? this.onConsoleOutput({ stderr: m.error + "\n", exit_code: 1 }) : this.flash(m.error, "error")),
     });
     requestAnimationFrame((t) => this.frame(t));
@@ -172,6 +173,15 @@ class Editor {
   onPresence(msg) {
     const names = (msg.viewers ?? []).map((v) => v.username);
     $("#presence").textContent = names.length ? `viewing: ${[...new Set(names)].join(", ")}` : "";
+  }
+
+  /** The owner changed this viewer's share while the cluster is open. */
+  setCanWrite(canWrite) {
+    if (canWrite === this.canWrite) return;
+    this.canWrite = canWrite;
+    for (const b of document.querySelectorAll("[data-add]")) b.disabled = !canWrite;
+    if (!canWrite) for (const b of document.querySelectorAll("#yaml-apply, #undo")) b.disabled = true;
+    this.flash(canWrite ? "You may now edit this cluster" : "Your access to this cluster is now read-only");
   }
 
   status(text) {

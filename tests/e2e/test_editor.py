@@ -105,6 +105,22 @@ def test_build_a_cluster_by_hand_and_send_a_packet_across_nodes(server, browser,
     rows.nth(2).click()
     page.wait_for_function("document.querySelector('#hops .hop.current')?.dataset.index === '2'")
     page.screenshot(path=str(artifacts / "editor-trace.png"))
+
+    # The owner makes grace a writer, then withdraws her share: her open editor follows.
+    share = """async ([id, path, body]) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const r = await fetch(`/api/clusters/${id}/${path}/`, {method: 'POST',
+          credentials: 'same-origin', body: JSON.stringify(body),
+          headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf}});
+        return r.status;
+    }"""
+    assert other.is_disabled("[data-add=Pod]")
+    writer = {"username": "grace", "can_write": True}
+    assert page.evaluate(share, [cluster_id, "share", writer]) == 200
+    other.wait_for_function("!document.querySelector('[data-add=Pod]').disabled", timeout=5000)
+    assert page.evaluate(share, [cluster_id, "unshare", {"username": "grace"}]) == 200
+    other.wait_for_selector("#live-status:text('no access')", timeout=5000)
+    assert "withdrawn" in other.inner_text("#flash")
     assert not errors, errors
 
 

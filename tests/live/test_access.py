@@ -49,7 +49,7 @@ async def test_unsharing_closes_the_readers_socket_and_leaves_the_owners(users, 
     await alice.disconnect()
 
 
-async def test_a_changed_share_keeps_a_reader_who_still_has_access(users, cluster):
+async def test_a_reader_made_a_writer_is_told_so_and_keeps_watching(users, cluster):
     await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
     carol, _ = await connect(users["carol"], cluster.id)
     await receive_until(carol, "presence")
@@ -57,7 +57,7 @@ async def test_a_changed_share_keeps_a_reader_who_still_has_access(users, cluste
                                        f"/api/clusters/{cluster.id}/share/",
                                        {"username": "carol", "can_write": True})
     assert status == 200
-    assert await carol.receive_nothing(timeout=1)
+    assert await receive_until(carol, "access") == {"type": "access", "can_write": True}
     await carol.send_json_to({"type": "console", "command": "kubectl label pod web x=y"})
     out = await receive_until(carol, "console.output", timeout=20)
     assert out["stdout"] == "pod/web labeled\n", "write access is asked for at each command"
