@@ -122,8 +122,29 @@ def _commit(cluster: Any, user: Any, plan: WritePlan, *, dry_run: bool,
                              expected_version=expected_version,
                              message=f"console: kubectl {plan.verb}")
     except LabsError as exc:
+        missing = _missing_namespaces(exc)
+        if missing:
+            return report(plan, failures=missing)
         reason = REASONS.get(type(exc).__name__, "BadRequest")
         return server_error(plan, reason, exc.detail)
+
+
+def _missing_namespaces(exc: Any) -> list[tuple[tuple[str, str, str], str, str]]:
+    """An object in a namespace that does not exist is the API server's NotFound
+    (`namespaces "shop" not found`, VAL-1), not an Invalid field: one per object."""
+    from clusterlab.sim.errors import NOT_FOUND
+
+    errors = exc.extra.get("errors") or []
+    if not errors or not all(e.get("field") == "metadata.namespace"
+                             and e.get("type") == NOT_FOUND and e.get("object")
+                             for e in errors):
+        return []
+    out = []
+    for e in errors:
+        obj = e["object"]
+        out.append(((obj["kind"], obj["namespace"], obj["name"]), "NotFound",
+                    f'namespaces "{obj["namespace"]}" not found'))
+    return out
 
 
 def _report(plan: WritePlan, result: Any) -> CommandResult:

@@ -156,3 +156,15 @@ async def test_an_invalid_object_gets_the_api_servers_words(users, cluster):
     err = await receive_until(alice, "error")
     assert err["field"] == "port"
     await alice.disconnect()
+
+
+async def test_an_object_in_a_missing_namespace_is_not_found(users, cluster):
+    alice, _ = await connect(users["alice"], cluster.id)
+    out = await console(alice, "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Pod\n"
+                               "metadata: {name: x, namespace: nope}\n"
+                               "spec: {containers: [{name: c, image: busybox}]}\nEOF")
+    assert out["exit_code"] == 1
+    # VAL-1: the API server's NotFound, with the source kubectl read the object from
+    assert out["stderr"] == ('Error from server (NotFound): error when creating "STDIN": '
+                             'namespaces "nope" not found\n')
+    await alice.disconnect()
