@@ -96,6 +96,32 @@ async def test_every_viewer_on_both_processes_receives_every_hop(two_daphne):
         await gen.close()
 
 
+async def test_presence_lists_the_viewers_of_both_processes(two_daphne):
+    """Each process keeps a roster; a process new to another is answered with its
+    members, so a viewer on A sees the viewers on B and the other way round."""
+    cluster, setup = two_daphne
+    targets = viewer_targets(cluster, setup)[:4]  # two on A, two on B
+    sockets = [await connect(t["url"], origin=t["origin"], ping_interval=None,
+                             additional_headers={"Cookie": t["cookie"]}) for t in targets]
+    try:
+        async def last_count(ws) -> int:
+            count = 0
+            deadline = time.monotonic() + 10
+            while count != len(sockets) and time.monotonic() < deadline:
+                try:
+                    msg = json.loads(await asyncio.wait_for(ws.recv(), 1))
+                except TimeoutError:
+                    continue
+                if isinstance(msg, dict) and msg.get("type") == "presence":
+                    count = msg["count"]
+            return count
+
+        assert await asyncio.gather(*(last_count(ws) for ws in sockets)) == [4, 4, 4, 4]
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
 async def test_idle_viewers_keep_their_sockets_with_the_settings_as_they_are(services):
     """redis-py 8 reads with socket_timeout=5 s by default, the same 5 s channels-redis
     blocks in BZPOPMIN: without settings' longer socket_timeout an idle consumer's
