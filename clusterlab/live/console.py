@@ -44,12 +44,10 @@ class Pending:
     command: str
 
 
-def facts_for(cluster: Any, rows: Any = None) -> Facts:
-    from clusterlab.labs.snapshot import load_rows
-
+def facts_for(cluster: Any, rows: Any) -> Facts:
+    """Creation times (for AGE) of the stored `rows` of `cluster`."""
     created = {}
-    for (kind, namespace, name), row in (rows if rows is not None
-                                         else load_rows(cluster.pk)).items():
+    for (kind, namespace, name), row in rows.items():
         plural = PLURAL.get(kind)
         if plural is None:
             continue
@@ -76,15 +74,15 @@ def run_console(cluster_id: int, command: str, namespace: str = "default", *,
     try:
         cluster = Cluster.objects.get(pk=cluster_id)
         rows = load_rows(cluster.pk)
-        engine, facts = get_engine(cluster), facts_for(cluster, rows)
         now = timezone.now()
         plan = plan_write(command, namespace, {k: r.manifest for k, r in rows.items()}, now)
         if plan is None:
             shell = split_input(command)
             if isinstance(shell, CommandResult):
                 return _output(shell)
-            result = run_command(engine, shell.command, namespace=namespace, now=now,
-                                 facts=facts)
+            # Only a read needs the engine and the creation times.
+            result = run_command(get_engine(cluster), shell.command, namespace=namespace,
+                                 now=now, facts=facts_for(cluster, rows))
             return _output(CommandResult(result.stdout, shell.stderr + result.stderr,
                                          result.exit_code))
         if isinstance(plan, CommandResult):

@@ -73,6 +73,7 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.cluster_id = int(self.scope["url_route"]["kwargs"]["cluster_id"])
         self.joined = False
+        self.pending: tuple[str, Pending] | None = None  # a previewed console write
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
@@ -194,7 +195,7 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
     async def on_console_decision(self, content: dict) -> None:
         """`console.apply` writes the previewed plan; `console.discard` drops it."""
         token = content.get("token")
-        current: tuple[str, Pending] | None = getattr(self, "pending", None)
+        current = self.pending
         if current is None or not isinstance(token, str) or token != current[0]:
             await self.send_json({"type": "error", "field": "token", "request_id":
                                   content.get("id"), "error": "token: Not found: no pending "

@@ -60,7 +60,7 @@ class ProcessFanout:
         self.sockets: dict[int, dict[Socket, str]] = {}  # socket → its viewer id
         self.rosters: dict[int, Roster] = {}
         self._timers: dict[int, asyncio.TimerHandle] = {}
-        self._sending: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()
         self._lock = asyncio.Lock()
 
     async def join(self, cluster_id: int, socket: Socket, viewer: str = "",
@@ -133,7 +133,8 @@ class ProcessFanout:
             await self.deliver(cluster_id, message["frame"])
             return
         if kind == ACCESS:
-            await self.recheck(cluster_id)
+            # Database work: beside the receiver, so frames behind it are not held up.
+            self._background(self.recheck(cluster_id))
             return
         roster = self.rosters.get(cluster_id)
         process = message.get("process")
@@ -161,9 +162,12 @@ class ProcessFanout:
     def _send_presence(self, cluster_id: int) -> None:
         self._timers.pop(cluster_id, None)
         if cluster_id in self.rosters:
-            task = asyncio.ensure_future(self.deliver(cluster_id, self.presence_frame(cluster_id)))
-            self._sending.add(task)  # keep a reference until it is done
-            task.add_done_callback(self._sending.discard)
+            self._background(self.deliver(cluster_id, self.presence_frame(cluster_id)))
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
 
     async def recheck(self, cluster_id: int) -> None:
         """Tell each local socket its user's access now: closed when they may no longer

@@ -45,14 +45,15 @@ def split_command(line: str) -> list[str]:
     return shlex.split(line, comments=False, posix=True)
 
 
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+# strconv.ParseBool's spellings (pflag parses booleans with it)
+TRUE_WORDS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+FALSE_WORDS = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
 
 def _bool(value: str, name: str) -> bool:
-    if value in _TRUE:
+    if value in TRUE_WORDS:
         return True
-    if value in _FALSE:
+    if value in FALSE_WORDS:
         return False
     raise UsageError(f'invalid argument "{value}" for "--{name}" flag: strconv.ParseBool: '
                      f'parsing "{value}": invalid syntax')

@@ -45,7 +45,15 @@ from datetime import datetime
 from typing import Any
 
 from clusterlab.sim import manifests
-from clusterlab.sim.console.argv import Flag, Parsed, UsageError, parse, split_command
+from clusterlab.sim.console.argv import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    Flag,
+    Parsed,
+    UsageError,
+    parse,
+    split_command,
+)
 from clusterlab.sim.console.commands import GLOBAL_FLAGS, NAME_FORM_ERROR, _find_command
 from clusterlab.sim.console.facts import DEFAULT_NOW
 from clusterlab.sim.console.heredoc import ShellInput, split_input
@@ -454,8 +462,6 @@ LABEL_FLAGS = [*GLOBAL_FLAGS, *_FILES, *_PRINT, _DRY, Flag("overwrite", boolean=
 _NO_OPT = {"--dry-run": "unchanged", "--validate": "strict", "--cascade": "background"}
 _PRINT_FORMATS = ("go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,"
                   "name,template,templatefile,yaml")
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 _CREATE_SUBCOMMANDS = ("clusterrole", "clusterrolebinding", "configmap", "cm", "cronjob", "cj",
                        "deployment", "deploy", "ingress", "ing", "job", "poddisruptionbudget",
                        "pdb", "priorityclass", "pc", "quota", "resourcequota", "role",
@@ -473,8 +479,8 @@ def _dry_run(p: Parsed, now: datetime) -> tuple[str, str]:
     if value == "unchanged":  # bare --dry-run
         return "client", _klog_warning(
             "--dry-run is deprecated and can be replaced with --dry-run=client.", now)
-    if value in _TRUE or value in _FALSE:
-        strategy = "client" if value in _TRUE else "none"
+    if value in TRUE_WORDS or value in FALSE_WORDS:
+        strategy = "client" if value in TRUE_WORDS else "none"
         return strategy, _klog_warning(f"--dry-run={value} is deprecated (boolean value) and "
                                        f"can be replaced with --dry-run={strategy}.", now)
     raise _Refuse(f'error: Invalid dry-run value ({value}). Must be "none", "server", or '
