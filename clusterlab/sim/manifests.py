@@ -686,19 +686,25 @@ _SHARED_CONTAINERS: dict[tuple[Any, ...], Container] = {}
 _SHARED_CONTAINERS_LIMIT = 4096
 
 
+_WRONG = object()
+
+
+def _exact(value: Any, kind: type, default: Any) -> Any:
+    """`default` for an absent/null field, the value when of exactly `kind` (no bool for
+    int), else _WRONG: the fast path then leaves the container to the full readers."""
+    if value is None:
+        return default
+    return value if type(value) is kind else _WRONG
+
+
 def _plain_container(c: Any) -> Container | None:
     """What the field readers make of a container whose fields (and ports' fields) are
     absent, null or of their exact JSON type; None for anything else."""
     if type(c) is not dict:
         return None
-    name, image, ports = c.get("name"), c.get("image"), c.get("ports")
-    if name is None:
-        name = ""
-    elif type(name) is not str:
-        return None
-    if image is None:
-        image = ""
-    elif type(image) is not str:
+    name, image = _exact(c.get("name"), str, ""), _exact(c.get("image"), str, "")
+    ports = c.get("ports")
+    if name is _WRONG or image is _WRONG:
         return None
     raw = []
     if ports is not None:
@@ -707,23 +713,10 @@ def _plain_container(c: Any) -> Container | None:
         for p in ports:
             if type(p) is not dict:
                 return None
-            number, protocol, port_name, host = (p.get("containerPort"), p.get("protocol"),
-                                                 p.get("name"), p.get("hostPort"))
-            if number is None:
-                number = 0
-            elif type(number) is not int:
-                return None
-            if protocol is None:
-                protocol = ""
-            elif type(protocol) is not str:
-                return None
-            if port_name is None:
-                port_name = ""
-            elif type(port_name) is not str:
-                return None
-            if host is None:
-                host = 0
-            elif type(host) is not int:
+            number, protocol, port_name, host = (
+                _exact(p.get("containerPort"), int, 0), _exact(p.get("protocol"), str, ""),
+                _exact(p.get("name"), str, ""), _exact(p.get("hostPort"), int, 0))
+            if _WRONG in (number, protocol, port_name, host):
                 return None
             raw.append((number, protocol or "TCP", port_name, host))
     key = (name, image, tuple(raw))
