@@ -4,41 +4,15 @@ describe text, and the packet under another CNI."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.browser]
 
-CLUSTER_YAML = """\
-apiVersion: v1
-kind: Node
-metadata: {name: node-1}
-status: {addresses: [{type: InternalIP, address: 192.168.56.11}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-2}
-status: {addresses: [{type: InternalIP, address: 192.168.56.12}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: shop, labels: {app: web}}
-spec:
-  nodeName: node-1
-  containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: shop, labels: {app: api}}
-spec:
-  nodeName: node-2
-  containers: [{name: api, image: api}]
-"""
+CLUSTER_YAML = (Path(__file__).parents[1] / "sim" / "fixtures" / "shop-two-nodes.yaml").read_text()
 
 DEFAULT_DENY = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from clusterlab.sim import manifests
@@ -9,34 +11,7 @@ from clusterlab.sim.compare import compare_flow, compare_matrix, dataplane_facts
 from clusterlab.sim.engine import Engine
 from clusterlab.sim.query import QueryError
 
-OBJECTS = """\
-apiVersion: v1
-kind: Node
-metadata: {name: node-1}
-status: {addresses: [{type: InternalIP, address: 192.168.56.11}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-2}
-status: {addresses: [{type: InternalIP, address: 192.168.56.12}]}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: shop, labels: {app: web}}
-spec:
-  nodeName: node-1
-  containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: shop, labels: {app: api}}
-spec:
-  nodeName: node-2
-  containers: [{name: api, image: api}]
+OBJECTS = (Path(__file__).parent / "fixtures" / "shop-two-nodes.yaml").read_text() + """\
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
