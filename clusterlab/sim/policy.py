@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clusterlab.sim.console.multiline import annotations_lines, labels_lines
 from clusterlab.sim.console.tabwriter import tabwrite
 from clusterlab.sim.model import (
     PROTOCOLS,
@@ -1121,8 +1122,6 @@ def _reason(allowed: bool, egress: DirectionVerdict, ingress: DirectionVerdict,
 # --------------------------------------------------------------------------- describe
 
 _ZERO_TIME = "0001-01-01 00:00:00 +0000 UTC"  # what kubectl prints for an unset timestamp
-_SKIP_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
-_MAX_ANNOTATION_LEN = 140
 
 
 def format_label_selector(selector: LabelSelector | None) -> str:
@@ -1146,8 +1145,8 @@ def describe_network_policy(policy: NetworkPolicy, created: str | datetime = _ZE
         created = format_go_time(created)
     out = [f"Name:\t{policy.name}\n", f"Namespace:\t{policy.namespace}\n",
            f"Created on:\t{created}\n"]
-    out += _labels_lines("Labels", policy.labels)
-    out += _annotation_lines("Annotations", policy.annotations)
+    out += labels_lines("Labels", policy.labels)
+    out += annotations_lines("Annotations", policy.annotations)
     out.append("Spec:\n")
     if policy.pod_selector.is_empty:
         out.append("  PodSelector:     <none> (Allowing the specific traffic to all pods in "
@@ -1202,36 +1201,6 @@ def _describe_rules(direction: str, rules: tuple[NetworkPolicyRule, ...]) -> lis
                            + ", ".join(str(e) for e in peer.ip_block.except_) + "\n")
         if i != len(rules) - 1:
             out.append(f"{ind}----------\n")
-    return out
-
-
-def _labels_lines(title: str, labels: Mapping[str, str]) -> list[str]:
-    """describe.go `printLabelsMultiline`: sorted, continuation lines start with a tab."""
-    if not labels:
-        return [f"{title}:\t<none>\n"]
-    return [(f"{title}:\t" if i == 0 else "\t") + f"{k}={labels[k]}\n"
-            for i, k in enumerate(sorted(labels))]
-
-
-def _annotation_lines(title: str, annotations: Mapping[str, str]) -> list[str]:
-    """describe.go `printAnnotationsMultiline` (last-applied-configuration skipped, long
-    or multi-line values printed below the key, cut at 138 characters + `...`)."""
-    keys = sorted(k for k in annotations if k not in _SKIP_ANNOTATIONS)
-    if not keys:
-        return [f"{title}:\t<none>\n"]
-    out = [f"{title}:\t"]
-    for i, key in enumerate(keys):
-        if i:
-            out.append("\t")
-        value = annotations[key].removesuffix("\n")
-        if len(value) + len(key) + 2 > _MAX_ANNOTATION_LEN or "\n" in value:
-            out.append(f"{key}:\n")
-            for s in value.split("\n"):
-                short = s if len(s) <= _MAX_ANNOTATION_LEN - 2 else \
-                    s[:_MAX_ANNOTATION_LEN - 2] + "..."
-                out.append(f"\t  {short}\n")
-        else:
-            out.append(f"{key}: {value}\n")
     return out
 
 

@@ -15,11 +15,12 @@ them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from clusterlab.sim.console.facts import Clock
 from clusterlab.sim.console.get import node_roles, pod_status
+from clusterlab.sim.console.multiline import annotations_lines, labels_lines
 from clusterlab.sim.console.objects import EndpointsObject
 from clusterlab.sim.console.tabwriter import describe_text
 from clusterlab.sim.console.timefmt import rfc1123z, since
@@ -28,8 +29,6 @@ from clusterlab.sim.model import Namespace, NetworkPolicy, Node, Pod, Service, f
 from clusterlab.sim.policy import describe_network_policy
 
 EVENT_TTL = timedelta(hours=1)  # kube-apiserver --event-ttl default
-_SKIP_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
-_MAX_ANNOTATION_LEN = 140
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # apimachinery utilrand
 
 
@@ -40,36 +39,6 @@ def _hex(*parts: str, n: int = 64) -> str:
 def _suffix(seed: str, n: int = 5) -> str:
     digest = hashlib.sha256(seed.encode()).digest()
     return "".join(_SUFFIX_ALPHABET[b % len(_SUFFIX_ALPHABET)] for b in digest[:n])
-
-
-def labels_lines(title: str, labels: Mapping[str, str], indent: str = "") -> list[str]:
-    """`printLabelsMultiline`: sorted `k=v`, continuation lines start with a tab."""
-    if not labels:
-        return [f"{indent}{title}:\t<none>\n"]
-    return [(f"{indent}{title}:\t" if i == 0 else f"{indent}\t") + f"{k}={labels[k]}\n"
-            for i, k in enumerate(sorted(labels))]
-
-
-def annotations_lines(title: str, annotations: Mapping[str, str]) -> list[str]:
-    """`printAnnotationsMultiline`: last-applied-configuration skipped; long or multi-line
-    values go below the key, cut at 138 characters + `...`."""
-    keys = sorted(k for k in annotations if k not in _SKIP_ANNOTATIONS)
-    if not keys:
-        return [f"{title}:\t<none>\n"]
-    out = [f"{title}:\t"]
-    for i, key in enumerate(keys):
-        if i:
-            out.append("\t")
-        value = annotations[key].removesuffix("\n")
-        if len(value) + len(key) + 2 > _MAX_ANNOTATION_LEN or "\n" in value:
-            out.append(f"{key}:\n")
-            for s in value.split("\n"):
-                if len(s) > _MAX_ANNOTATION_LEN - 2:
-                    s = s[:_MAX_ANNOTATION_LEN - 2] + "..."
-                out.append(f"\t  {s}\n")
-        else:
-            out.append(f"{key}: {value}\n")
-    return out
 
 
 Event = tuple[str, str, datetime, str, str]  # type, reason, time, from, message
