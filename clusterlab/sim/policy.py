@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clusterlab.sim.console.multiline import annotations_lines, labels_lines
-from clusterlab.sim.console.tabwriter import tabwrite
+from clusterlab.sim.console.tabwriter import describe_text
 from clusterlab.sim.model import (
     PROTOCOLS,
     Cluster,
@@ -1204,9 +1204,8 @@ def _describe_rules(direction: str, rules: tuple[NetworkPolicyRule, ...]) -> lis
     return out
 
 
-def go_tabwriter(text: str, minwidth: int = 0, padding: int = 2) -> str:
-    """Go `text/tabwriter` as kubectl describe sets it up (minwidth 0, padding 2)."""
-    return tabwrite(text, minwidth=minwidth, padding=padding)
+# kubectl describe's tabwriter set-up, under the name this module has always exported
+go_tabwriter = describe_text
 
 
 __all__ = [
