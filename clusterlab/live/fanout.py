@@ -19,13 +19,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
 
 from clusterlab.live.groups import frames_group
-from clusterlab.live.presence import HERE, JOIN, LEAVE, PRESENCE_DELAY_S, Roster
+from clusterlab.live.presence import (
+    ALIVE,
+    HEARTBEAT_S,
+    HERE,
+    JOIN,
+    LEAVE,
+    MISSED_HEARTBEATS,
+    PRESENCE_DELAY_S,
+    Roster,
+)
 
 log = logging.getLogger(__name__)
 FRAME = "fanout.frame"
@@ -53,10 +63,12 @@ class ProcessFanout:
     """This loop's sockets per cluster, their presence rosters, and the one channel that
     receives the clusters' frames and presence events."""
 
-    def __init__(self, layer: Any) -> None:
+    def __init__(self, layer: Any, heartbeat_s: float = HEARTBEAT_S) -> None:
         self.layer = layer
+        self.heartbeat_s = heartbeat_s
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
+        self.heartbeat: asyncio.Task | None = None
         self.sockets: dict[int, dict[Socket, str]] = {}  # socket → its viewer id
         self.rosters: dict[int, Roster] = {}
         self._timers: dict[int, asyncio.TimerHandle] = {}
@@ -71,6 +83,7 @@ class ProcessFanout:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("fanout.")
                 self.task = asyncio.ensure_future(self._receive(self.channel))
+                self.heartbeat = asyncio.ensure_future(self._beat(self.channel))
             members = self.sockets.setdefault(cluster_id, {})
             members[socket] = viewer
             roster = self.rosters.setdefault(cluster_id, Roster())
@@ -106,7 +119,9 @@ class ProcessFanout:
                 # Nobody here watches any cluster: cancelling the receive also drops the
                 # channel (the pub/sub layer unsubscribes it on cancellation).
                 self.task.cancel()
-                self.task = None
+                if self.heartbeat is not None:
+                    self.heartbeat.cancel()
+                self.task = self.heartbeat = None
                 self.channel = None
 
     def presence_frame(self, cluster_id: int) -> str:
@@ -152,6 +167,25 @@ class ProcessFanout:
             self._presence_changed(cluster_id)
         elif kind == LEAVE and roster.forget(process, message["viewer"]):
             self._presence_changed(cluster_id)
+        elif kind == ALIVE and roster.alive(process, message["members"]):
+            self._presence_changed(cluster_id)
+
+    async def _beat(self, channel: str) -> None:
+        """Every heartbeat: tell the other processes who watches from here, and drop
+        the viewers of processes that stopped saying so (live/presence.py)."""
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            silent_since = time.monotonic() - self.heartbeat_s * MISSED_HEARTBEATS
+            for cluster_id, roster in list(self.rosters.items()):
+                try:
+                    if roster.local:
+                        await self.layer.group_send(frames_group(cluster_id), {
+                            "type": ALIVE, "cluster": cluster_id, "process": channel,
+                            "members": dict(roster.local)})
+                except Exception:  # a Redis hiccup: the next beat tries again
+                    log.exception("presence heartbeat for cluster %s failed", cluster_id)
+                if roster.expire(silent_since):
+                    self._presence_changed(cluster_id)
 
     def _presence_changed(self, cluster_id: int) -> None:
         """One `presence` message per PRESENCE_DELAY_S per process, whatever the churn."""

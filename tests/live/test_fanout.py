@@ -107,6 +107,51 @@ async def test_presence_spans_processes_and_is_written_once_per_process():
     await b.leave(905, bob)
 
 
+async def test_the_viewers_of_a_process_that_died_leave_everyone_elses_list():
+    """A crashed daphne sends no `leave`: its heartbeats stop, and the others drop its
+    viewers after MISSED_HEARTBEATS silent intervals (not while it is alive)."""
+    from clusterlab.live.fanout import ProcessFanout
+    from clusterlab.live.presence import MISSED_HEARTBEATS
+
+    beat = 0.05
+    layer = get_channel_layer()
+    a, b = ProcessFanout(layer, heartbeat_s=beat), ProcessFanout(layer, heartbeat_s=beat)
+    alice, bob = Socket(), Socket()
+    await a.join(906, alice, "viewer-alice-0001", "alice")
+    await b.join(906, bob, "viewer-bob-00002", "bob")
+
+    def names(socket: Socket) -> list[str]:
+        frames = [json.loads(f) for f in socket.sent]
+        presence = [f for f in frames if f["type"] == "presence"]
+        return sorted(v["username"] for v in presence[-1]["viewers"]) if presence else []
+
+    await until(lambda: names(alice) == names(bob) == ["alice", "bob"])
+    await asyncio.sleep(beat * MISSED_HEARTBEATS * 3)
+    assert names(alice) == ["alice", "bob"], "a process that keeps beating keeps its viewers"
+    b.task.cancel()  # b dies: no leave, no more heartbeats
+    b.heartbeat.cancel()
+    await until(lambda: names(alice) == ["alice"], timeout=3)
+    await a.leave(906, alice)
+    await b.leave(906, bob)
+
+
+def test_a_heartbeat_replaces_a_process_members_and_silence_drops_them():
+    from clusterlab.live.presence import Roster
+
+    roster = Roster(local={"me-0001": "teacher"})
+    roster.heard_from("process-b", {"b-0001": "ann", "b-0002": "ben"}, now=10.0)
+    # b's leave for ben was lost; its heartbeat says who is really there
+    assert roster.alive("process-b", {"b-0001": "ann"}, now=25.0)
+    assert not roster.alive("process-b", {"b-0001": "ann"}, now=40.0)  # nothing changed
+    roster.heard_from("process-c", {"c-0001": "cat"}, now=41.0)
+    assert sorted(roster.everyone().values()) == ["ann", "cat", "teacher"]
+    assert not roster.expire(silent_since=39.0)
+    assert roster.expire(silent_since=40.5)  # b silent since 40.0: gone; c stays
+    assert sorted(roster.everyone().values()) == ["cat", "teacher"]
+    assert roster.alive("process-c", {}, now=50.0)  # c's last viewer left
+    assert roster.everyone() == {"me-0001": "teacher"}
+
+
 def test_roster_lists_at_most_fifty_names_and_counts_everyone():
     from clusterlab.live.presence import Roster
 
