@@ -69,15 +69,15 @@ def pct(values: list[float], q: float) -> float:
 def summary(values: list[float]) -> dict[str, float]:
     if not values:
         return {"n": 0}
-    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
-            "p99": pct(values, 99), "max": max(values)}
+    return {"n": len(values), "min": min(values), "p50": pct(values, 50),
+            "p95": pct(values, 95), "p99": pct(values, 99), "max": max(values)}
 
 
 def fmt(s: dict[str, float]) -> str:
     if not s.get("n"):
         return "no data"
-    return (f"p50 {s['p50']:7.1f}  p95 {s['p95']:7.1f}  p99 {s['p99']:7.1f}  "
-            f"max {s['max']:7.1f} ms")
+    return (f"min {s['min']:6.1f}  p50 {s['p50']:7.1f}  p95 {s['p95']:7.1f}  "
+            f"p99 {s['p99']:7.1f}  max {s['max']:7.1f} ms")
 
 
 class LoadGenProcess:

@@ -165,9 +165,8 @@ class ProcessFanout:
         elif kind == HERE:
             roster.heard_from(process, message["members"])
             self._presence_changed(cluster_id)
-        elif kind == LEAVE and roster.forget(process, message["viewer"]):
-            self._presence_changed(cluster_id)
-        elif kind == ALIVE and roster.alive(process, message["members"]):
+        elif ((kind == LEAVE and roster.forget(process, message["viewer"]))
+              or (kind == ALIVE and roster.alive(process, message["members"]))):
             self._presence_changed(cluster_id)
 
     async def _beat(self, channel: str) -> None:
