@@ -89,7 +89,8 @@ class _PinContext:
     """Feeds back allocated values (status) where the manifest leaves them open.
 
     The API server persists what it allocated (a Service's clusterIP and nodePorts, a
-    pod's node and IP, a node's podCIDR), so later writes never move them. A pin is
+    pod's node and IP, a workload's pods' nodes and IPs, a node's podCIDR), so later
+    writes never move them. A pin is
     dropped when it no longer fits: the node is gone or the pod asks for another node,
     the address left the (changed) CIDR, the Service changed type.
     """
@@ -133,6 +134,14 @@ class _PinContext:
             return manifest
         if kind == "Service":
             return self._service(manifest, status)
+        if kind in ("Deployment", "ReplicaSet") and isinstance(status.get("pods"), list):
+            # Its running pods stay where they are (the engine drops pins that no longer
+            # fit: a node gone, a CIDR changed); only the status is copied.
+            out = dict(manifest)
+            own = manifest.get("status")
+            out["status"] = {**(own if isinstance(own, dict) else {}),
+                             "pods": status["pods"]}
+            return out
         return manifest
 
     def _pod(self, manifest: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
@@ -364,7 +373,7 @@ def status_of(snapshot: sim.Cluster, key: Key) -> dict[str, Any]:
     if kind in ("Deployment", "ReplicaSet"):
         return {"pods": [_pod_status(p) | {"name": p.name}
                          for p in snapshot.pods_by_namespace.get(namespace, ())
-                         if _owned_by(p, kind, name)]}
+                         if owned_by(p, kind, name)]}
     return {}
 
 
@@ -373,7 +382,7 @@ def _pod_status(pod: sim.Pod) -> dict[str, Any]:
             "ready": pod.ready, "phase": pod.phase}
 
 
-def _owned_by(pod: sim.Pod, kind: str, name: str) -> bool:
+def owned_by(pod: sim.Pod, kind: str, name: str) -> bool:
     owner_kind, _, owner = pod.owner.partition("/")
     if owner_kind != "ReplicaSet":
         return False

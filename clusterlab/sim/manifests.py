@@ -592,6 +592,7 @@ class _PodDraft:
     tolerations: tuple[Toleration, ...] = ()
     node_selector: tuple[tuple[str, str], ...] = ()
     path_prefix: str = ""  # "spec.template." for pods of a workload
+    pinned: bool = False  # node and IP from the workload's status.pods: kept when they fit
 
     @property
     def key(self) -> str:
@@ -1169,8 +1170,13 @@ def name_suffix(seed: str, length: int = 5) -> str:
 
 def _workload_pods(doc: _Doc) -> list[_PodDraft]:
     """Pods of a Deployment (`<deploy>-<pod-template-hash>-<5>`, through its ReplicaSet
-    `<deploy>-<hash>`) or of a bare ReplicaSet (`<rs>-<5>`); all Running and Ready."""
+    `<deploy>-<hash>`) or of a bare ReplicaSet (`<rs>-<5>`); all Running and Ready.
+
+    `status.pods` (`[{name, nodeName, podIP}]`, what ClusterLab's API server recorded)
+    keeps a running pod on its node with its IP: a real cluster never moves one when a node
+    joins or a replica is added. Only pods of the current template carry those names."""
     obj = doc.obj
+    pins = _observed_pods(_get_map(obj, "status", ""))
     spec = _get_map(obj, "spec", "")
     replicas = _get_int(spec, "replicas", "spec", 1)
     template = _get_map(spec, "template", "spec")
@@ -1204,8 +1210,31 @@ def _workload_pods(doc: _Doc) -> list[_PodDraft]:
             name = f"{rs_name}-{name_suffix(f'{doc.namespace}/{rs_name}/{i}/{salt}')}"
         seen.add(name)
         values[_DRAFT_NAME_AT] = name
-        pods.append(_PodDraft(*values))
+        pod = _PodDraft(*values)
+        pin = pins.get(name)
+        if pin is not None and pod.node_name in (None, pin[0]):
+            pod.node_name, pod.ip = pin
+            pod.pinned = True
+        pods.append(pod)
     return pods
+
+
+def _observed_pods(status: Mapping[str, Any]) -> dict[str, tuple[str, IPv4Address | None]]:
+    """name → (nodeName, podIP) from a workload's `status.pods`; malformed entries are
+    skipped (status is the server's record, never the user's request)."""
+    out: dict[str, tuple[str, IPv4Address | None]] = {}
+    pods = status.get("pods") if status else None
+    for pod in pods if isinstance(pods, list) else ():
+        if not isinstance(pod, dict):
+            continue
+        name, node, ip = pod.get("name"), pod.get("nodeName"), pod.get("podIP")
+        if isinstance(name, str) and isinstance(node, str) and node:
+            try:
+                address = IPv4Address(ip) if isinstance(ip, str) else None
+            except ValueError:
+                address = None
+            out[name] = (node, address)
+    return out
 
 
 # --------------------------------------------------------------------------- implicit objects
@@ -1676,10 +1705,13 @@ class _Build:
         """Place pods without `spec.nodeName`: the least loaded eligible node, ties by name —
         round robin over Ready, schedulable nodes whose taints the pod tolerates (kubeadm's
         control-plane taint) and whose labels match its nodeSelector. No node: Pending."""
+        present = {n.name for n in nodes}
+        for pod in pods:
+            if pod.pinned and pod.node_name not in present:  # its node is gone: reschedule
+                pod.node_name, pod.ip, pod.pinned = None, None, False
         pending = [p for p in pods if p.node_name is None]
         if not pending or not nodes:
             return
-        present = {n.name for n in nodes}
         by_name = {d.name: d for d in drafts if d.name in present}
         if self.config.cni_plugin in ("flannel", "canal"):
             # A pod whose IP was given belongs on the node whose podCIDR holds it.
@@ -1742,6 +1774,9 @@ class _Build:
                     or pod.phase in ipam.TERMINATED_PHASES:
                 continue
             other = holder.get(pod.ip)
+            if pod.pinned and (other is not None or network.check(pod.node_name, pod.ip)):
+                pod.ip = None  # the recorded IP no longer fits (the CIDR changed): a new one
+                continue
             if other is not None:
                 self.problems.add(pod.seq, FieldError(
                     "status.podIP", DUPLICATE, str(pod.ip),

@@ -768,6 +768,47 @@ def test_adding_a_service_does_not_move_the_others():
         assert before.service_by_key[key].cluster_ip == after.service_by_key[key].cluster_ip
 
 
+def _observed(cluster) -> list[dict[str, Any]]:
+    """A workload's `status.pods` as the labs layer records it from the engine's view."""
+    return [{"name": p.name, "nodeName": p.node_name, "podIP": str(p.ip)}
+            for p in cluster.pods if p.owner.startswith("ReplicaSet/web-")]
+
+
+def test_a_workloads_running_pods_stay_put_when_a_node_joins_or_a_replica_is_added():
+    nodes = [node("node-a", "192.168.56.10"), node("node-b", "192.168.56.11")]
+    before = load_documents(docs(*nodes, deployment("web", replicas=3)))
+    grown = deployment("web", replicas=4)
+    grown["status"] = {"pods": _observed(before)}
+    after = load_documents(docs(*nodes, node("node-c", "192.168.56.12"), grown))
+    kept = {p["name"]: (p["nodeName"], p["podIP"]) for p in _observed(before)}
+    now = {p["name"]: (p["nodeName"], p["podIP"]) for p in _observed(after)}
+    assert {name: now[name] for name in kept} == kept
+    # the new replica goes to the least loaded node: the one that just joined
+    (added,) = set(now) - set(kept)
+    assert now[added][0] == "node-c"
+    # without the record the scheduler spreads all four again (what used to happen)
+    fresh = load_documents(docs(*nodes, node("node-c", "192.168.56.12"), deployment("web", 4)))
+    assert {p["name"]: (p["nodeName"], p["podIP"]) for p in _observed(fresh)} != now
+
+
+def test_a_recorded_pod_whose_node_or_address_no_longer_fits_is_placed_again():
+    nodes = [node("node-a", "192.168.56.10"), node("node-b", "192.168.56.11")]
+    web = deployment("web", replicas=2)
+    first = load_documents(docs(*nodes, web))
+    names = sorted(p["name"] for p in _observed(first))
+    web["status"] = {"pods": [
+        {"name": names[0], "nodeName": "node-gone", "podIP": "10.244.9.9"},
+        {"name": names[1], "nodeName": "node-b", "podIP": "10.99.0.1"},  # not node-b's
+        {"name": "web-stale-xxxxx", "nodeName": "node-a"},  # an older template's pod
+        "garbage", {"name": 3}]}
+    again = load_documents(docs(*nodes, web))  # no error: status is a record, not a request
+    by_name = {p.name: p for p in again.pods if p.owner.startswith("ReplicaSet/web-")}
+    assert sorted(by_name) == names
+    assert by_name[names[0]].node_name in ("node-a", "node-b")
+    assert by_name[names[1]].node_name == "node-b"
+    assert by_name[names[1]].ip in again.node_by_name["node-b"].pod_cidr
+
+
 def test_inputs_are_not_modified():
     objs = [deployment("web"), svc("web", type="NodePort")]
     snapshot = yaml.safe_dump_all(objs)
