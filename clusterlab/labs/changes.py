@@ -57,6 +57,17 @@ Planner = Callable[[snapshot.State, dict[str, Any]],
 
 
 @dataclass
+class Derived:
+    """What a write changed besides the objects it names, so viewers can follow it from
+    the change event alone: stored objects whose computed status moved (an allocation),
+    workloads whose pods must be sent again, and workload pods that are gone."""
+
+    restated: list[Key] = field(default_factory=list)
+    pods_of: list[Key] = field(default_factory=list)
+    pods_gone: list[Key] = field(default_factory=list)
+
+
+@dataclass
 class Result:
     cluster: Cluster
     revision: Revision | None
@@ -67,6 +78,7 @@ class Result:
     moved: list[Key] = field(default_factory=list)
     config_changed: bool = False
     snapshot: sim.Cluster | None = None
+    derived: Derived = field(default_factory=lambda: Derived())
 
     @property
     def changed(self) -> bool:
@@ -147,7 +159,7 @@ def commit_change(cluster: Cluster, user: Any, changes: list[Change] | Planner, 
             author=user if getattr(user, "is_authenticated", False) else None,
             message=message[:500], changes=records)
         result.revision = revision
-        _after_commit(locked, revision, old_version, loaded)
+        _after_commit(locked, revision, old_version, loaded, result.derived)
         return result
 
 
@@ -263,9 +275,11 @@ def _write(cluster: Cluster, rows: dict[Key, ClusterObject], new_state: snapshot
     """Rows follow the would-be state; denormalised columns follow the engine's view."""
     now = timezone.now()
     deleted_by_model: dict[type[ClusterObject], list[int]] = {}
+    derived = result.derived
     for key in result.deleted:
         row = rows[key]
         deleted_by_model.setdefault(type(row), []).append(row.pk)
+        derived.pods_gone += _owned_pods(key, row.status, {})
     for model, pks in deleted_by_model.items():
         model.objects.filter(pk__in=pks).delete()
 
@@ -306,6 +320,11 @@ def _write(cluster: Cluster, rows: dict[Key, ClusterObject], new_state: snapshot
             row = rows[key]
             status = snapshot.status_of(loaded, key)
             if status != row.status or row.pk is None:
+                if row.pk is not None and key not in result.updated:
+                    derived.restated.append(key)
+                if isinstance(row, Workload):
+                    derived.pods_of.append(key)
+                    derived.pods_gone += _owned_pods(key, row.status or {}, status)
                 row.status = status
                 columns = row.columns_from_status(status)
                 for name, value in columns.items():
@@ -319,8 +338,17 @@ def _write(cluster: Cluster, rows: dict[Key, ClusterObject], new_state: snapshot
                                   batch_size=500)
 
 
+def _owned_pods(key: Key, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Key]:
+    """Pods a workload had `before` and no longer has `after` (its status lists them)."""
+    def names(status: Mapping[str, Any]) -> set[str]:
+        pods = status.get("pods") if isinstance(status, Mapping) else None
+        return {p["name"] for p in pods or () if isinstance(p, Mapping) and "name" in p}
+
+    return [("Pod", key[1], name) for name in sorted(names(before) - names(after))]
+
+
 def _after_commit(cluster: Cluster, revision: Revision, old_version: int,
-                  loaded: sim.Cluster | None) -> None:
+                  loaded: sim.Cluster | None, derived: Derived | None = None) -> None:
     cluster_id, version = cluster.pk, cluster.resource_version
 
     def done() -> None:
@@ -333,7 +361,8 @@ def _after_commit(cluster: Cluster, revision: Revision, old_version: int,
         # The write is committed: a failing receiver (say, Redis down) is logged, never
         # turned into an error for the writer.
         for receiver, outcome in cluster_changed.send_robust(sender=Cluster, cluster=cluster,
-                                                             revision=revision):
+                                                             revision=revision,
+                                                             derived=derived or Derived()):
             if isinstance(outcome, Exception):
                 log.error("cluster_changed receiver %r failed: %r", receiver, outcome,
                           exc_info=outcome)

@@ -1,8 +1,9 @@
 """Signals the labs app sends after a transaction commits.
 
 `cluster_changed` is sent once per committed write: receivers get `cluster` (the
-Cluster row at its new version) and `revision`; the live app broadcasts
-`cluster.changed` to everyone viewing the cluster.
+Cluster row at its new version), `revision` and `derived` (changes.Derived: what the
+write changed besides the objects it names); the live app broadcasts `cluster.changed`
+to everyone viewing the cluster.
 
 `cluster_access_changed` is sent when who may read or write a cluster may have
 changed (a share added, changed or withdrawn, a new visibility, the cluster deleted):

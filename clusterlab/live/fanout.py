@@ -53,10 +53,16 @@ class Socket(Protocol):
     async def access(self, level: str) -> None: ...
 
 
-def frame_event(cluster_id: int, message: Any) -> dict[str, Any]:
-    """The group message that carries `message` (a dict, or JSON text) to every viewer."""
+def frame_event(cluster_id: int, message: Any, warm: bool = False) -> dict[str, Any]:
+    """The group message that carries `message` (a dict, or JSON text) to every viewer.
+
+    `warm`: the cluster changed, so each process builds the new version's engine now, in a
+    worker thread, rather than in front of the next trace (~0.1-0.5 s at 1,000 pods)."""
     text = message if isinstance(message, str) else json.dumps(message)
-    return {"type": FRAME, "cluster": cluster_id, "frame": text}
+    event: dict[str, Any] = {"type": FRAME, "cluster": cluster_id, "frame": text}
+    if warm:
+        event["warm"] = True
+    return event
 
 
 class ProcessFanout:
@@ -146,6 +152,8 @@ class ProcessFanout:
         kind, cluster_id = message.get("type"), message.get("cluster")
         if kind == FRAME:
             await self.deliver(cluster_id, message["frame"])
+            if message.get("warm"):
+                self._background(self._warm(cluster_id))
             return
         if kind == ACCESS:
             # Database work: beside the receiver, so frames behind it are not held up.
@@ -196,6 +204,11 @@ class ProcessFanout:
         self._timers.pop(cluster_id, None)
         if cluster_id in self.rosters:
             self._background(self.deliver(cluster_id, self.presence_frame(cluster_id)))
+
+    async def _warm(self, cluster_id: int) -> None:
+        from clusterlab.live.tracing import warm_engine
+
+        await sync_to_async(warm_engine, thread_sensitive=False)(cluster_id)
 
     def _background(self, work: Any) -> None:
         task = asyncio.ensure_future(work)

@@ -189,21 +189,44 @@ def objects_payload(cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
             data["stored"] = True
             out[BY_KIND[key[0]].plural].append(data)
     stored = set(rows)
-    implicit: list[tuple[str, str, str, Any, dict[str, Any]]] = []
-    implicit += [("Namespace", "", n.name, n.labels, {}) for n in snap.namespaces]
-    implicit += [("Node", "", n.name, n.labels, {}) for n in snap.nodes]
-    implicit += [("Pod", p.namespace, p.name, p.labels, {"owner": p.owner}) for p in snap.pods]
-    implicit += [("Service", s.namespace, s.name, s.labels, {}) for s in snap.services]
-    implicit += [("NetworkPolicy", p.namespace, p.name, p.labels, {})
-                 for p in snap.network_policies]
-    for kind, namespace, name, labels, extra in implicit:
-        key = (kind, namespace, name)
-        if key in stored:
-            continue
-        status_ = snapshot.status_of(snap, key)
-        entry = {"kind": kind, "namespace": namespace, "name": name, "manifest": None,
-                 "labels": dict(labels), "x": None, "y": None, "status": status_,
-                 "stored": False, **extra}
-        entry.update(BY_KIND[kind].model().columns_from_status(status_))
-        out[BY_KIND[kind].plural].append(entry)
+    for obj in (*snap.namespaces, *snap.nodes, *snap.pods, *snap.services,
+                *snap.network_policies):
+        entry = implicit_entry(snap, obj)
+        if (entry["kind"], entry["namespace"], entry["name"]) not in stored:
+            out[BY_KIND[entry["kind"]].plural].append(entry)
     return out
+
+
+def stored_entry(row: Any, snap: Any) -> dict[str, Any]:
+    """A stored object as `?include=objects` lists it (and `cluster.changed` sends it)."""
+    data = dict(SERIALIZERS[type(row)](row).data)
+    data["status"] = snapshot.status_of(snap, (row.kind, row.namespace, row.name))
+    data["stored"] = True
+    return data
+
+
+def implicit_entry(snap: Any, obj: Any) -> dict[str, Any]:
+    """An object the engine holds without a stored row (a workload's pod, a built-in
+    namespace or Service), as `?include=objects` lists it."""
+    kind = type(obj).__name__  # the engine's classes carry the kinds' names
+    namespace = "" if kind in ("Namespace", "Node") else obj.namespace
+    status_ = snapshot.status_of(snap, (kind, namespace, obj.name))
+    entry = {"kind": kind, "namespace": namespace, "name": obj.name, "manifest": None,
+             "labels": dict(obj.labels), "x": None, "y": None, "status": status_,
+             "stored": False}
+    if kind == "Pod":
+        entry["owner"] = obj.owner
+    entry.update(BY_KIND[kind].model().columns_from_status(status_))
+    return entry
+
+
+def engine_object(snap: Any, key: tuple[str, str, str]) -> Any:
+    """The engine's object for a key of the five kinds it holds (None when absent)."""
+    kind, namespace, name = key
+    if kind == "Namespace":
+        return snap.namespace_by_name.get(name)
+    if kind == "Node":
+        return snap.node_by_name.get(name)
+    lookup = {"Pod": snap.pod_by_key, "Service": snap.service_by_key,
+              "NetworkPolicy": snap.policy_by_key}.get(kind)
+    return lookup.get(f"{namespace}/{name}") if lookup is not None else None
