@@ -43,6 +43,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,25 @@ async def settle(gens: list[LoadGenProcess], cluster: TwoDaphne, idle_s: float,
                 f"messages so far, daphne CPU " +
                 ", ".join(f"{d.name} {d.cpu():.1f} s" for d in cluster.servers))
         await asyncio.sleep(0.5)
+
+
+def api_token(base: str, username: str, password: str) -> str:
+    """A REST token (DRF TokenAuthentication: no CSRF dance for a script)."""
+    body = json.dumps({"username": username, "password": password}).encode()
+    request = urllib.request.Request(base + "/api/auth/token/", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["token"]
+
+
+def edit_pod(base: str, token: str, cluster_id: int, n: int) -> None:
+    """Relabel a pod the trace does not involve: a new version, the same flows."""
+    body = json.dumps({"metadata": {"labels": {"bench-edit": str(n)}}}).encode()
+    request = urllib.request.Request(
+        f"{base}/api/clusters/{cluster_id}/pods/shop/cache-0010/", data=body, method="PATCH",
+        headers={"Content-Type": "application/json", "Authorization": f"Token {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200, response.status
 
 
 def analyse(dumps: list[list[dict]], sends: dict[str, float]) -> dict:
@@ -264,8 +284,13 @@ async def run(args: argparse.Namespace) -> int:
         waits: dict[str, list[dict]] = {}
         gen_cpu = [c.get("cpu_s", 0.0) for c in await ask_all(gens, {"cmd": "stats"})]
         load = os.getloadavg()
+        token = api_token(a.base, "bench-owner", "bench-owner-pw-1") if args.edit else ""
         for n in range(args.traces + 1):
             rid = "warmup" if n == 0 else f"trace-{n}"
+            if args.edit and n > 0:
+                # A teacher's edit, then the trace: the engine has a new version to build.
+                edit_pod(a.base, token, setup["cluster"], n)
+                await asyncio.sleep(args.edit_gap)
             before = {d.name: d.cpu() for d in cluster.servers}
             sends[rid] = time.time()
             await sender.send(json.dumps({**TRACE, "id": rid}))
@@ -384,6 +409,11 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the daphne processes")
     parser.add_argument("--json", help="write the per-trace figures here")
+    parser.add_argument("--edit", action="store_true",
+                        help="before each measured trace, relabel a pod through the REST "
+                             "API (every trace then runs on a new cluster version)")
+    parser.add_argument("--edit-gap", type=float, default=1.0,
+                        help="seconds between that edit and the trace (--edit)")
     return asyncio.run(run(parser.parse_args()))
 
 
