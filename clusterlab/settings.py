@@ -94,11 +94,24 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(DATABASE_URL)
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3",
           "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))}
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Under ASGI every concurrent request runs in a thread of its own (asgiref's
+    # ThreadSensitiveContext), so persistent per-thread connections grow with a burst:
+    # 1,000 viewers loading a cluster at once got "sorry, too many clients already" (500s)
+    # with CONN_MAX_AGE=60. Django's docs: under ASGI, disable persistent connections and
+    # use the backend's pool. Each process holds at most DB_POOL_MAX_SIZE connections;
+    # a request beyond that waits up to DB_POOL_TIMEOUT seconds for one.
+    DATABASES["default"].update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL and a busy timeout keep the embedded database usable by two writers at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
