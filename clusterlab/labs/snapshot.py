@@ -14,11 +14,12 @@ import copy
 import logging
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from clusterlab.labs.kinds import BY_KIND, CONFIG_API_VERSION, CONFIG_KIND, KINDS, MODELS, Key
 from clusterlab.labs.models import Cluster, ClusterObject
@@ -251,20 +252,29 @@ def load_checked(config: Mapping[str, Any], state: State,
                             f"{type(exc).__name__}: {exc}") from None
 
 
-class _LRU:
+T = TypeVar("T")
+
+
+class VersionCache(Generic[T]):
+    """Values per (cluster id, resource version), the newest version of each cluster
+    only, at most `size` clusters; thread-safe (requests run in threads)."""
+
+    every: weakref.WeakSet[VersionCache[Any]] = weakref.WeakSet()  # for clear_cache()
+
     def __init__(self, size: int):
         self.size = size
-        self.data: OrderedDict[tuple[int, int], Engine] = OrderedDict()
+        self.data: OrderedDict[tuple[int, int], T] = OrderedDict()
         self.lock = threading.Lock()
+        VersionCache.every.add(self)
 
-    def get(self, key: tuple[int, int]) -> Engine | None:
+    def get(self, key: tuple[int, int]) -> T | None:
         with self.lock:
             value = self.data.get(key)
             if value is not None:
                 self.data.move_to_end(key)
             return value
 
-    def put(self, key: tuple[int, int], value: Engine) -> None:
+    def put(self, key: tuple[int, int], value: T) -> None:
         """Keep one version per cluster, the newest: older ones are never asked for again
         except by a request that raced a write, and a big cluster's engine is heavy."""
         cluster_id, version = key
@@ -284,7 +294,7 @@ class _LRU:
             self.data.clear()
 
 
-_cache = _LRU(CACHE_SIZE)
+_cache: VersionCache[Engine] = VersionCache(CACHE_SIZE)
 stats = {"hits": 0, "builds": 0}
 
 
@@ -297,7 +307,10 @@ def cached(cluster_id: int, version: int) -> Engine | None:
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    """Forget every per-version value (engines, encoded listings): tests, a restored
+    database whose versions start again."""
+    for cache in list(VersionCache.every):
+        cache.clear()
 
 
 def get_engine(cluster: Cluster) -> Engine:

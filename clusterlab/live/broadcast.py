@@ -30,7 +30,7 @@ def change_event(cluster: Any, revision: Any, derived: Any = None) -> dict[str, 
     sender that gives no `derived`, leaves `refetch: true`: 1,000 viewers each reloading
     a 1,000-pod cluster would cost the servers about a minute of CPU per edit.
     """
-    from clusterlab.labs.api.clusters import engine_object, implicit_entry, stored_entry
+    from clusterlab.labs.listing import engine_object, implicit_entry, stored_entry
     from clusterlab.labs.snapshot import get_engine, load_rows, owned_by
 
     changes = list(revision.changes or [])
@@ -38,35 +38,31 @@ def change_event(cluster: Any, revision: Any, derived: Any = None) -> dict[str, 
     snap = get_engine(cluster).cluster
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def put(key: tuple[str, str, str], action: str) -> None:
-        item = {"kind": key[0], "namespace": key[1], "name": key[2], "action": action}
+    def put(key: tuple[str, str, str], created: bool = False) -> None:
+        """The key's entry as the listing now shows it: stored, the engine's own, or gone."""
+        item: dict[str, Any] = {"kind": key[0], "namespace": key[1], "name": key[2]}
         row = rows.get(key)
-        obj = engine_object(snap, key) if row is None else None
+        held = engine_object(snap, key) if row is None else None
         if row is not None:
-            item["object"] = stored_entry(row, snap)
-        elif obj is not None:
-            item["object"] = implicit_entry(snap, obj)
+            item.update(action="created" if created else "updated",
+                        object=stored_entry(row, snap))
+        elif held is not None:
+            item.update(action="updated", object=implicit_entry(snap, held))
         else:
             item["action"] = "deleted"
-        if item["action"] == "deleted" and "object" in item:
-            item["action"] = "updated"
         out[key] = item
 
     for c in changes:
-        if c.get("kind") in ("ClusterConfig", "Cluster"):
+        if c.get("kind") in ("ClusterConfig", "Cluster"):  # not objects of the listing
             continue
-        action = c.get("action", "updated")
-        put((c["kind"], c.get("namespace", ""), c["name"]),
-            "updated" if action == "moved" else action)
+        put((c["kind"], c.get("namespace", ""), c["name"]), created=c.get("action") == "created")
     if derived is not None:
-        for key in derived.restated:
-            put(key, "updated")
-        for key in derived.pods_gone:
-            put(key, "deleted")
+        for key in (*derived.restated, *derived.pods_gone):
+            put(key)
         for kind, namespace, name in derived.pods_of:
             for pod in snap.pods_by_namespace.get(namespace, ()):
                 if owned_by(pod, kind, name):
-                    put(("Pod", namespace, pod.name), "updated")
+                    put(("Pod", namespace, pod.name))
     author = getattr(revision, "author", None)
     return {
         "type": "cluster.changed",

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from clusterlab.labs.api.clusters import objects_payload
 from clusterlab.labs.apply import apply, parse_text
 from clusterlab.labs.changes import Change, commit_change
+from clusterlab.labs.listing import objects_payload
 from clusterlab.labs.models import Cluster
 from clusterlab.labs.signals import cluster_changed
 from clusterlab.live.broadcast import change_event

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from clusterlab.labs import snapshot
@@ -18,11 +20,10 @@ from clusterlab.labs.api.base import ClusterScopedMixin
 from clusterlab.labs.changes import commit_change, create_cluster
 from clusterlab.labs.errors import NotFound
 from clusterlab.labs.filters import ClusterFilterSet
-from clusterlab.labs.kinds import BY_KIND, KINDS
+from clusterlab.labs.listing import listing_json
 from clusterlab.labs.models import Cluster, ClusterShare, Visibility
 from clusterlab.labs.permissions import visible_clusters
 from clusterlab.labs.serializers import (
-    SERIALIZERS,
     CloneSerializer,
     ClusterSerializer,
     ShareListSerializer,
@@ -63,12 +64,17 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
                               status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[INCLUDE])
-    def retrieve(self, request: Any, pk: str) -> Response:
+    def retrieve(self, request: Any, pk: str) -> Response | HttpResponse:
         cluster = self.load_cluster()
-        data = ClusterSerializer(cluster, context={"request": request}).data
-        if request.query_params.get("include") == "objects":
-            data["objects"] = objects_payload(cluster)
-        return self.versioned(data)
+        if request.query_params.get("include") != "objects":
+            return self.versioned(ClusterSerializer(cluster, context={"request": request}).data)
+        # The listing is the same for every reader of a version: its JSON comes from the
+        # per-version cache (labs/listing.py) and is joined to this reader's cluster fields.
+        objects = listing_json(cluster)  # sets the version the listing shows
+        head = JSONRenderer().render(self.versioned(
+            ClusterSerializer(cluster, context={"request": request}).data).data)
+        return HttpResponse(head[:-1] + b',"objects":' + objects + b"}",
+                            content_type="application/json")
 
     def update(self, request: Any, pk: str, partial: bool = False) -> Response:
         cluster = self.load_cluster(write=True)
@@ -165,68 +171,3 @@ class ClusterViewSet(ClusterScopedMixin, mixins.ListModelMixin, viewsets.Generic
         shares = cluster.shares.select_related("user").order_by("user__username")
         return {"id": cluster.pk, "visibility": cluster.visibility,
                 "shares": ShareListSerializer(shares, many=True).data}
-
-
-def objects_payload(cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
-    """Every object, stored or implicit, with the engine's status at this version."""
-    for _attempt in range(3):  # rows and engine of one version, the one reported
-        rows = snapshot.load_rows(cluster.pk)
-        current = Cluster.objects.filter(pk=cluster.pk).values_list("resource_version",
-                                                                     flat=True).first()
-        if current == cluster.resource_version:
-            break
-        cluster.resource_version = current or cluster.resource_version
-    snap = snapshot.get_engine(cluster).cluster
-    out: dict[str, list[dict[str, Any]]] = {spec.plural: [] for spec in KINDS}
-    by_model: dict[type, list[Any]] = {}
-    for row in rows.values():
-        by_model.setdefault(type(row), []).append(row)
-    for model, items in by_model.items():  # one serializer per kind: fields built once
-        for row, data in zip(items, SERIALIZERS[model](items, many=True).data, strict=True):
-            key = (row.kind, row.namespace, row.name)
-            data = dict(data)
-            data["status"] = snapshot.status_of(snap, key)
-            data["stored"] = True
-            out[BY_KIND[key[0]].plural].append(data)
-    stored = set(rows)
-    for obj in (*snap.namespaces, *snap.nodes, *snap.pods, *snap.services,
-                *snap.network_policies):
-        entry = implicit_entry(snap, obj)
-        if (entry["kind"], entry["namespace"], entry["name"]) not in stored:
-            out[BY_KIND[entry["kind"]].plural].append(entry)
-    return out
-
-
-def stored_entry(row: Any, snap: Any) -> dict[str, Any]:
-    """A stored object as `?include=objects` lists it (and `cluster.changed` sends it)."""
-    data = dict(SERIALIZERS[type(row)](row).data)
-    data["status"] = snapshot.status_of(snap, (row.kind, row.namespace, row.name))
-    data["stored"] = True
-    return data
-
-
-def implicit_entry(snap: Any, obj: Any) -> dict[str, Any]:
-    """An object the engine holds without a stored row (a workload's pod, a built-in
-    namespace or Service), as `?include=objects` lists it."""
-    kind = type(obj).__name__  # the engine's classes carry the kinds' names
-    namespace = "" if kind in ("Namespace", "Node") else obj.namespace
-    status_ = snapshot.status_of(snap, (kind, namespace, obj.name))
-    entry = {"kind": kind, "namespace": namespace, "name": obj.name, "manifest": None,
-             "labels": dict(obj.labels), "x": None, "y": None, "status": status_,
-             "stored": False}
-    if kind == "Pod":
-        entry["owner"] = obj.owner
-    entry.update(BY_KIND[kind].model().columns_from_status(status_))
-    return entry
-
-
-def engine_object(snap: Any, key: tuple[str, str, str]) -> Any:
-    """The engine's object for a key of the five kinds it holds (None when absent)."""
-    kind, namespace, name = key
-    if kind == "Namespace":
-        return snap.namespace_by_name.get(name)
-    if kind == "Node":
-        return snap.node_by_name.get(name)
-    lookup = {"Pod": snap.pod_by_key, "Service": snap.service_by_key,
-              "NetworkPolicy": snap.policy_by_key}.get(kind)
-    return lookup.get(f"{namespace}/{name}") if lookup is not None else None
