@@ -279,6 +279,20 @@ async def run(args: argparse.Namespace) -> int:
         # The sender's join is one more presence storm; let it pass.
         await settle(gens, cluster, args.idle, args.settle_timeout, log)
 
+        if args.burst:
+            if args.client != "aiohttp":
+                raise SystemExit("--burst needs --client aiohttp")
+            cpu_b = {d.name: d.cpu() for d in cluster.servers}
+            loads = await ask_all(gens, {"cmd": "load_all"})
+            times = sorted(t for r in loads for t in r["ms"])
+            log(f"burst: {sum(r['ok'] for r in loads)} viewers loaded the cluster at once "
+                f"(GET ?include=objects, {sum(r['mb'] for r in loads):.0f} MB), "
+                f"{sum(r['errors'] for r in loads)} failed, in "
+                f"{max(r['seconds'] for r in loads)} s"
+                + (f"; each {fmt(summary(times))}" if times else "")
+                + "; daphne CPU " + ", ".join(
+                    f"{d.name} {d.cpu() - cpu_b[d.name]:.1f} s" for d in cluster.servers))
+        reloads_before = await ask_all(gens, {"cmd": "stats"})
         sends: dict[str, float] = {}
         per_trace_cpu: dict[str, dict] = {}
         waits: dict[str, list[dict]] = {}
@@ -301,6 +315,18 @@ async def run(args: argparse.Namespace) -> int:
                 "loadgens": round(sum(w["cpu_s"] for w in waits[rid]) - sum(gen_cpu), 3)}
             gen_cpu = [w["cpu_s"] for w in waits[rid]]
             await asyncio.sleep(args.pause)
+        if args.edit:
+            ends = await ask_all(gens, {"cmd": "stats"})
+            times = sorted(t for e, b in zip(ends, reloads_before, strict=True)
+                           for t in e["refetch_ms"][len(b["refetch_ms"]):])
+
+            def grew(name: str) -> float:
+                return sum(e[name] - b[name] for e, b in zip(ends, reloads_before, strict=True))
+
+            log(f"edits: {args.traces}; viewers' reloads of the whole cluster (refetch: true): "
+                f"{grew('refetches'):.0f} done, {sum(e['refetching'] for e in ends)} still "
+                f"running, {grew('refetch_errors'):.0f} failed, {grew('refetch_mb'):.0f} MB"
+                + (f", each {fmt(summary(times))}" if times else ""))
         dumps = []
         for j, g in enumerate(gens):
             out = tmp / f"dump-{j}.json"
@@ -412,6 +438,9 @@ def main() -> int:
     parser.add_argument("--edit", action="store_true",
                         help="before each measured trace, relabel a pod through the REST "
                              "API (every trace then runs on a new cluster version)")
+    parser.add_argument("--burst", action="store_true",
+                        help="before the traces, every viewer GETs the cluster with its "
+                             "objects at the same moment (a class opening it)")
     parser.add_argument("--edit-gap", type=float, default=1.0,
                         help="seconds between that edit and the trace (--edit)")
     return asyncio.run(run(parser.parse_args()))

@@ -11,6 +11,8 @@ processes and out of the orchestrator:
               {"cmd": "wait", "finished": n, "timeout": s}
                   → {"event": "waited", "complete": k, ...} when every socket has
                     received n `trace.finished` (or at the timeout)
+              {"cmd": "load_all"}                     → every viewer GETs the cluster at once
+                                                        (aiohttp) → {"event": "loaded", ...}
               {"cmd": "dump", "path": p}             → trace messages written to p
               {"cmd": "quit"}
 
@@ -19,6 +21,8 @@ socket's reader task gets it from the websockets library. Presence messages are 
 counted (at 1,000 viewers they are most of the bytes); trace messages are kept raw and
 parsed at dump time, so parsing costs nothing during the measurement. A frame that is a
 JSON array is taken as several messages received at once (batching prototypes).
+A `cluster.changed` with `refetch: true` makes the viewer reload the cluster over HTTP
+150 ms later, as the browser does (aiohttp clients; counted in `stats`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 PRESENCE = '{"type": "presence"'
+CHANGED = '{"type": "cluster.changed"'
+REFETCH_DELAY_S = 0.15  # main.js: a `refetch: true` change reloads the cluster after 150 ms
 FINISHED = '{"type": "trace.finished"'
 FINISHED_IN = '"type": "trace.finished"'
 
@@ -51,6 +57,7 @@ class Viewer:
     presence: int = 0
     presence_bytes: int = 0
     finished: int = 0
+    refetches: int = 0
     closed: str = ""
     last_at: float = 0.0
     records: list[tuple[float, str]] = field(default_factory=list)
@@ -70,6 +77,10 @@ class LoadGen:
         self.progress = asyncio.Event()
         self.readers: list[asyncio.Task] = []
         self.messages = 0
+        self.refetch_tasks: set[asyncio.Task] = set()
+        self.refetch_ms: list[float] = []
+        self.refetch_bytes = 0
+        self.refetch_errors = 0
 
     async def open(self, v: Viewer, gate: asyncio.Semaphore) -> None:
         async with gate:
@@ -111,11 +122,51 @@ class LoadGen:
             v.presence += 1
             v.presence_bytes += len(message)
             return
+        if message.startswith(CHANGED):
+            # As the browser does: a change that asks for it reloads the whole cluster.
+            if json.loads(message).get("refetch") and self.client == "aiohttp":
+                task = asyncio.get_running_loop().create_task(self.refetch(v))
+                self.refetch_tasks.add(task)
+                task.add_done_callback(self.refetch_tasks.discard)
+            return
         v.records.append((now, message))
         if message.startswith(FINISHED) or (
                 message.startswith("[") and FINISHED_IN in message):
             v.finished += 1
             self.progress.set()
+
+    async def load_all(self) -> dict:
+        """Every viewer loads the cluster at the same moment (a class opening it)."""
+        before = len(self.refetch_ms), self.refetch_errors, self.refetch_bytes
+        started = time.monotonic()
+        await asyncio.gather(*(self.refetch(v, delay=0) for v in self.viewers if v.ws))
+        times = sorted(self.refetch_ms[before[0]:])
+        return {"event": "loaded", "ok": len(times), "errors": self.refetch_errors - before[1],
+                "mb": round((self.refetch_bytes - before[2]) / 1e6, 1), "ms": times,
+                "seconds": round(time.monotonic() - started, 2), "cpu_s": round(_cpu(), 3)}
+
+    async def refetch(self, v: Viewer, delay: float = REFETCH_DELAY_S) -> None:
+        """GET the cluster with its objects, as main.js `load()` does."""
+        import aiohttp
+
+        await asyncio.sleep(delay)
+        scheme, rest = v.url.split("://", 1)
+        host, path = rest.split("/", 1)
+        cluster_id = path.rstrip("/").rsplit("/", 1)[1]
+        url = f"{'https' if scheme == 'wss' else 'http'}://{host}/api/clusters/{cluster_id}/" \
+              "?include=objects"
+        started = time.monotonic()
+        try:
+            async with self.session.get(url, headers={"Cookie": v.cookie}) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise OSError(f"HTTP {response.status}")
+        except (TimeoutError, OSError, aiohttp.ClientError):
+            self.refetch_errors += 1
+            return
+        v.refetches += 1
+        self.refetch_bytes += len(body)
+        self.refetch_ms.append((time.monotonic() - started) * 1000)
 
     async def read(self, v: Viewer) -> None:
         assert v.ws is not None
@@ -153,6 +204,11 @@ class LoadGen:
                 "presence_bytes": sum(v.presence_bytes for v in self.viewers),
                 "idle_s": round(now - last, 3) if last else None,
                 "closed": sum(1 for v in self.viewers if v.closed),
+                "refetches": sum(v.refetches for v in self.viewers),
+                "refetch_errors": self.refetch_errors,
+                "refetch_mb": round(self.refetch_bytes / 1e6, 1),
+                "refetch_ms": sorted(self.refetch_ms),
+                "refetching": len(self.refetch_tasks),
                 "cpu_s": round(_cpu(), 3)}
 
     async def wait(self, finished: int, timeout: float) -> dict:
@@ -222,6 +278,8 @@ async def main(config_path: str) -> None:
             emit(gen.stats())
         elif cmd["cmd"] == "wait":
             emit(await gen.wait(cmd["finished"], cmd.get("timeout", 30)))
+        elif cmd["cmd"] == "load_all":
+            emit(await gen.load_all())
         elif cmd["cmd"] == "dump":
             emit(gen.dump(cmd["path"]))
         elif cmd["cmd"] == "quit":
