@@ -71,6 +71,24 @@ async def test_the_receiver_stops_when_the_last_socket_leaves():
     await fanout.leave(903, c)
 
 
+async def test_a_change_frame_warms_the_new_engine_beside_the_delivery(monkeypatch):
+    from clusterlab.live import tracing
+
+    warmed: list[int] = []
+    monkeypatch.setattr(tracing, "warm_engine", warmed.append)
+    layer = get_channel_layer()
+    fanout = fanout_for(layer)
+    viewer = Socket()
+    await fanout.join(907, viewer)
+    await layer.group_send(frames_group(907), frame_event(907, {"type": "trace.hop"}))
+    await layer.group_send(frames_group(907), frame_event(
+        907, {"type": "cluster.changed"}, warm=True))
+    await until(lambda: len(viewer.sent) == 2 and warmed)
+    await asyncio.sleep(0.05)  # a warm-up the trace frame wrongly started would land now
+    assert warmed == [907]  # the change only, not the trace frame
+    await fanout.leave(907, viewer)
+
+
 async def test_presence_spans_processes_and_is_written_once_per_process():
     """Two fan-outs on one layer stand for two daphne processes."""
     from clusterlab.live.fanout import ProcessFanout
