@@ -26,6 +26,8 @@ from clusterlab.labs.models import Cluster, ClusterObject, Revision, Workload
 from clusterlab.labs.signals import cluster_changed
 from clusterlab.sim import model as sim
 from clusterlab.sim.engine import Engine
+from clusterlab.sim.errors import ManifestError, ObjectRef, Problem
+from clusterlab.sim.validation import validate_object, validate_update
 
 log = logging.getLogger(__name__)
 MAX_OBJECTS = int(os.environ.get("CLUSTERLAB_MAX_OBJECTS", "20000"))
@@ -234,6 +236,7 @@ def _plan_one(ch: Change, new_state: snapshot.State, result: Result,
                 result.unchanged.append(key)
             changed = False
         else:
+            _check_update(key, current, ch.manifest, ch.source)
             new_state[key] = snapshot.Obj(ch.manifest, current.status, current.x, current.y)
             result.updated.append(key)
             records.append(_record(key, "updated", current.manifest, ch.manifest))
@@ -246,6 +249,17 @@ def _plan_one(ch: Change, new_state: snapshot.State, result: Result,
             raise NotFound(f"{describe(key)} not found")
         _move(key, ch.position, new_state, result, records)
     return False
+
+
+def _check_update(key: Key, current: snapshot.Obj, manifest: dict[str, Any],
+                  source: str) -> None:
+    """The API server's update rules (allocated cluster IPs and podCIDRs do not change),
+    reported with the new object's own errors after them, as `ValidateServiceUpdate` does."""
+    errors = validate_update(key[0], current.manifest, current.status, manifest)
+    if errors:
+        errors += validate_object(key[0], manifest)
+        ref = ObjectRef(key[0], key[2], key[1], source)
+        raise Invalid.from_manifest_error(ManifestError([Problem(e, ref) for e in errors]))
 
 
 def _move(key: Key, position: tuple[float | None, float | None], new_state: snapshot.State,

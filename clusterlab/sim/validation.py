@@ -68,6 +68,7 @@ __all__ = [
     "validate_labels",
     "validate_object",
     "validate_object_meta",
+    "validate_update",
 ]
 
 NameCheck = Callable[[str], list[str]]
@@ -1856,6 +1857,59 @@ def validate_object(kind: str, obj: Mapping[str, Any]) -> list[FieldError]:
     if not isinstance(obj, Mapping):
         return [invalid("", obj, f"expected object, got {_json_type(obj)}")]
     return _type_errors(kind, obj) or validator(obj)
+
+
+def validate_update(kind: str, old: Mapping[str, Any], allocated: Mapping[str, Any],
+                    new: Mapping[str, Any]) -> list[FieldError]:
+    """What the API server refuses to change on an update, before it validates the new
+    object (`ValidateServiceUpdate`, `ValidateNodeUpdate`): a Service's cluster IP and a
+    Node's podCIDR stay as allocated. `allocated` is what the server recorded for the old
+    object (its status here: `clusterIP`, `podCIDR`). A field the new manifest leaves out
+    is the old one (the registry copies allocations forward), so only a different value
+    is refused."""
+    if kind == "Service":
+        return _service_update(_dict(old.get("spec")), allocated, _dict(new.get("spec")))
+    if kind == "Node":
+        return _node_update(_dict(old.get("spec")), allocated, _dict(new.get("spec")))
+    return []
+
+
+def _requested(spec: Mapping[str, Any], single: str, plural: str) -> list[str]:
+    values = spec.get(plural)
+    if isinstance(values, list) and values:
+        return [str(v) for v in values]
+    value = spec.get(single)
+    return [str(value)] if isinstance(value, str) and value else []
+
+
+def _service_update(old: Mapping[str, Any], allocated: Mapping[str, Any],
+                    new: Mapping[str, Any]) -> list[FieldError]:
+    """validateUpgradeDowngradeClusterIPs for one IP family (the simulator's)."""
+    if "ExternalName" in (old.get("type") or "ClusterIP", new.get("type") or "ClusterIP"):
+        return []
+    before = _requested(old, "clusterIP", "clusterIPs")
+    if not before and isinstance(allocated.get("clusterIP"), str):
+        before = [allocated["clusterIP"]]
+    after = _requested(new, "clusterIP", "clusterIPs") or before
+    if before == after or not before or (before == ["None"] and after == ["None"]):
+        return []
+    if len(before) == len(after):
+        return [invalid(f"spec.clusterIPs[{i}]", after, "may not change once set")
+                for i, ip in enumerate(before) if ip != after[i]]
+    return [invalid("spec.clusterIPs[0]", after, "may not change once set")] \
+        if before[0] != after[0] else []
+
+
+def _node_update(old: Mapping[str, Any], allocated: Mapping[str, Any],
+                 new: Mapping[str, Any]) -> list[FieldError]:
+    before = _requested(old, "podCIDR", "podCIDRs")
+    if not before and isinstance(allocated.get("podCIDR"), str):
+        before = [allocated["podCIDR"]]
+    after = _requested(new, "podCIDR", "podCIDRs") or before
+    if not before or before == after:
+        return []
+    return [forbidden("spec.podCIDRs", 'node updates may not change podCIDR except from "" '
+                                       "to valid")]
 
 
 def check_object(kind: str, obj: Mapping[str, Any]) -> tuple[list[FieldError], list[str]]:

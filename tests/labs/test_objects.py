@@ -219,6 +219,46 @@ def test_allocations_stay_put_when_other_objects_change(api, lab):
     assert len(set(after.values())) == len(after)  # no address handed out twice
 
 
+def test_an_allocated_cluster_ip_may_not_change_once_set(api, lab):
+    """ValidateServiceUpdate: leaving clusterIP out keeps it; another one is refused."""
+    web = api.get(url(lab, "services/shop/web/")).json()
+    allocated = web["status"]["clusterIP"]
+    manifest = web["manifest"]
+    assert "clusterIP" not in manifest["spec"]
+    manifest["metadata"]["labels"] = {"tier": "frontend"}
+    assert api.put(url(lab, "services/shop/web/"), manifest, format="json").status_code == 200
+    same = {**manifest, "spec": {**manifest["spec"], "clusterIP": allocated}}
+    assert api.put(url(lab, "services/shop/web/"), same, format="json").status_code == 200
+    other = {**manifest, "spec": {**manifest["spec"], "clusterIP": "10.96.0.77"}}
+    response = api.put(url(lab, "services/shop/web/"), other, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == ('Service "web" is invalid: spec.clusterIPs[0]: '
+                                         'Invalid value: ["10.96.0.77"]: may not change once set')
+    # the new object's own errors follow, as the API server lists them
+    both = {**other, "spec": {**other["spec"], "sessionAffinity": "client"}}
+    fields = [e["field"] for e in api.put(url(lab, "services/shop/web/"), both,
+                                          format="json").json()["errors"]]
+    assert fields == ["spec.clusterIPs[0]", "spec.sessionAffinity"]
+    assert api.get(url(lab, "services/shop/web/")).json()["status"]["clusterIP"] == allocated
+    # to and from ExternalName the address may go (the API server allows it)
+    external = {**manifest, "spec": {"type": "ExternalName", "externalName": "db.example.com"}}
+    assert api.put(url(lab, "services/shop/web/"), external, format="json").status_code == 200
+
+
+def test_a_nodes_pod_cidr_may_not_change_once_set(api, lab):
+    node = api.get(url(lab, "nodes/node-1/")).json()
+    cidr = node["status"]["podCIDR"]
+    manifest = node["manifest"]
+    keep = {**manifest, "spec": {"podCIDR": cidr}}
+    assert api.put(url(lab, "nodes/node-1/"), keep, format="json").status_code == 200
+    move = {**manifest, "spec": {"podCIDR": "10.244.99.0/24"}}
+    response = api.put(url(lab, "nodes/node-1/"), move, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == ('Node "node-1" is invalid: spec.podCIDRs: Forbidden: '
+                                         'node updates may not change podCIDR except from "" '
+                                         "to valid")
+
+
 def test_deleting_a_node_reschedules_its_pods_instead_of_failing(api, lab):
     unpinned = pod("floating")  # no nodeName: the scheduler picks one
     api.post(url(lab, "pods/"), unpinned, format="json")

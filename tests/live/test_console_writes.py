@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
-from clusterlab.labs.models import Cluster, ClusterShare, NetworkPolicy
+from clusterlab.labs.models import Cluster, ClusterShare, NetworkPolicy, Service
 from tests.live.wsclient import connect, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -155,6 +155,21 @@ async def test_an_invalid_object_gets_the_api_servers_words(users, cluster):
     await alice.send_json_to({"type": "console", "command": "kubectl get pods", "port": 0})
     err = await receive_until(alice, "error")
     assert err["field"] == "port"
+    await alice.disconnect()
+
+
+async def test_an_allocated_cluster_ip_may_not_change_once_set(users, cluster):
+    allocated = await sync_to_async(
+        lambda: Service.objects.get(cluster=cluster, name="web").cluster_ip)()
+    other = "10.96.0.77" if allocated != "10.96.0.77" else "10.96.0.78"
+    alice, _ = await connect(users["alice"], cluster.id)
+    out = await console(alice, "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Service\n"
+                               "metadata: {name: web}\n"
+                               f"spec: {{clusterIP: {other}, selector: {{app: web}}, "
+                               "ports: [{port: 80, targetPort: http}]}\nEOF")
+    assert out["exit_code"] == 1
+    assert out["stderr"] == (f'The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: '
+                             f'["{other}"]: may not change once set\n')
     await alice.disconnect()
 
 

@@ -33,6 +33,7 @@ from clusterlab.sim.validation import (
     validate_labels,
     validate_object,
     validate_object_meta,
+    validate_update,
 )
 
 # --------------------------------------------------------------------------- reference texts
@@ -1442,3 +1443,39 @@ def test_any_input_gets_field_errors_never_an_exception(kind, obj):
     for error in validate_object(kind, obj):
         assert str(error).startswith(f"{error.path}: ")
     assert all(isinstance(p, str) for p in unknown_fields(kind, obj))
+
+
+# --------------------------------------------------------------------------- updates (VAL-1)
+
+SVC = {"type": "ClusterIP", "ports": [{"port": 80}], "selector": {"app": "web"}}
+
+
+@pytest.mark.parametrize(("old", "allocated", "new", "errors"), [
+    (SVC, {"clusterIP": "10.96.0.20"}, SVC, []),  # left out: the allocation stays
+    (SVC, {"clusterIP": "10.96.0.20"}, {**SVC, "clusterIP": "10.96.0.20"}, []),
+    (SVC, {"clusterIP": "10.96.0.20"}, {**SVC, "clusterIPs": ["10.96.0.21"]},
+     ['spec.clusterIPs[0]: Invalid value: ["10.96.0.21"]: may not change once set']),
+    (SVC, {"clusterIP": "10.96.0.20"}, {**SVC, "clusterIP": "None"},
+     ['spec.clusterIPs[0]: Invalid value: ["None"]: may not change once set']),
+    ({**SVC, "clusterIP": "None"}, {"clusterIP": "None"}, {**SVC, "clusterIP": "10.96.0.5"},
+     ['spec.clusterIPs[0]: Invalid value: ["10.96.0.5"]: may not change once set']),
+    ({**SVC, "clusterIP": "None"}, {"clusterIP": "None"}, {**SVC, "clusterIP": "None"}, []),
+    (SVC, {"clusterIP": "10.96.0.20"}, {"type": "ExternalName", "externalName": "x.example"},
+     []),
+    ({"type": "ExternalName", "externalName": "x"}, {}, {**SVC, "clusterIP": "10.96.0.9"}, []),
+])
+def test_a_services_cluster_ip_may_not_change_once_set(old, allocated, new, errors):
+    got = validate_update("Service", {"spec": old}, allocated, {"spec": new})
+    assert [str(e) for e in got] == errors
+
+
+def test_a_nodes_pod_cidr_changes_only_from_empty():
+    forbidden = ['spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" '
+                 "to valid"]
+    allocated = {"podCIDR": "10.244.1.0/24"}
+    assert validate_update("Node", {}, allocated, {"spec": {}}) == []
+    assert validate_update("Node", {}, allocated, {"spec": {"podCIDR": "10.244.1.0/24"}}) == []
+    assert [str(e) for e in validate_update(
+        "Node", {}, allocated, {"spec": {"podCIDRs": ["10.244.7.0/24"]}})] == forbidden
+    assert validate_update("Node", {}, {}, {"spec": {"podCIDR": "10.244.7.0/24"}}) == []
+    assert validate_update("Pod", {"spec": {"nodeName": "a"}}, {}, {"spec": {}}) == []

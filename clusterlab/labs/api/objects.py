@@ -248,11 +248,17 @@ class ObjectViewSet(ClusterScopedMixin, viewsets.GenericViewSet):
     def _validate_object(self, key: Key, manifest: dict[str, Any]) -> None:
         """The engine's per-object rules first (the API server's message for one object)."""
         try:
-            from clusterlab.sim.validation import validate_object
+            from clusterlab.sim.validation import validate_object, validate_update
         except ImportError:  # the whole-cluster load below validates as well
             return
         errors = validate_object(self.kind, manifest)
         if errors:
+            # An update's own rules come first (ValidateServiceUpdate, ValidateNodeUpdate);
+            # alone, they are checked on the write path (labs/changes.py).
+            current = self.get_queryset().filter(namespace=key[1], name=key[2]).first()
+            if current is not None:
+                errors = validate_update(self.kind, current.manifest, current.status or {},
+                                         manifest) + errors
             ref = ObjectRef(self.kind, key[2], key[1], "request")
             raise Invalid.from_field_errors(self.kind, key[2], list(errors),
                                             ref=Problem(errors[0], ref).to_dict()["object"])
