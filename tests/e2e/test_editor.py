@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address, ip_network
+
 import pytest
 
 from tests.e2e.conftest import login
@@ -75,11 +77,20 @@ def test_build_a_cluster_by_hand_and_send_a_packet_across_nodes(server, browser,
         const poll = () => has() ? (window.__seenAt = Date.now()) : requestAnimationFrame(poll);
         poll();
     }""")
+    reloads: list[str] = []
+    other.on("request", lambda r: reloads.append(r.url) if "include=objects" in r.url else None)
     add(page, "Service", name="web", namespace="default", labels="app=web", port="80",
         target_port="http")
     other.wait_for_function("window.__seenAt !== undefined", timeout=5000)
     lag = (other.evaluate("window.__seenAt") - page.evaluate("window.__savedAt")) / 1000
     assert lag < 1.0, f"second viewer saw the edit {lag:.2f}s after it was saved"
+    # ...from the event alone, allocated ClusterIP included: no reload of the whole cluster
+    # (1,000 viewers reloading after every edit was a minute of server CPU).
+    other.wait_for_timeout(500)  # main.js would reload 150 ms after a `refetch: true`
+    assert reloads == []
+    cluster_ip = other.evaluate("""() => [...window.clusterlab.state.objects.values()]
+        .find(o => o.kind === 'Service' && o.name === 'web').status.clusterIP""")
+    assert ip_address(cluster_ip) in ip_network("10.96.0.0/12")  # the default service CIDR
     # presence is debounced (0.5 s after a join): wait for it rather than race the edit
     other.wait_for_selector("#presence:has-text('ada')", timeout=5000)
     assert "grace" in other.inner_text("#presence")
