@@ -64,6 +64,7 @@ def change_event(cluster: Any, revision: Any, derived: Any = None) -> dict[str, 
                 if owned_by(pod, kind, name):
                     put(("Pod", namespace, pod.name))
     author = getattr(revision, "author", None)
+    renamed = next((c.get("after") for c in changes if c.get("kind") == "Cluster"), None)
     return {
         "type": "cluster.changed",
         "resource_version": revision.number,
@@ -71,6 +72,7 @@ def change_event(cluster: Any, revision: Any, derived: Any = None) -> dict[str, 
         "by": getattr(author, "username", None),
         "refetch": derived is None or any(c.get("kind") == "ClusterConfig" for c in changes),
         "changes": list(out.values()),
+        **({"cluster": renamed} if isinstance(renamed, dict) else {}),
     }
 
 

@@ -140,6 +140,10 @@ class Editor {
     this.canvas.render(this.state);
     const meta = this.state.meta;
     $("#cluster-version").textContent = `v${this.state.resourceVersion}`;
+    if (meta.name) {
+      $("#cluster-name").textContent = meta.name; // a rename reaches every open editor
+      document.title = `${meta.name} · ClusterLab`;
+    }
     const cni = meta.config?.cni ?? { plugin: "flannel", mode: "vxlan" };
     $("#cni-info").textContent = `${cni.plugin} ${cni.mode ?? ""}${cni.crossSubnet ? " (CrossSubnet)" : ""}`;
     const warn = $("#policy-warning");

@@ -91,6 +91,15 @@ def test_build_a_cluster_by_hand_and_send_a_packet_across_nodes(server, browser,
     cluster_ip = other.evaluate("""() => [...window.clusterlab.state.objects.values()]
         .find(o => o.kind === 'Service' && o.name === 'web').status.clusterIP""")
     assert ip_address(cluster_ip) in ip_network("10.96.0.0/12")  # the default service CIDR
+    # A rename reaches the open editor too.
+    page.evaluate("""async ([id]) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        await fetch(`/api/clusters/${id}/`, {method: 'PATCH', credentials: 'same-origin',
+          headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+          body: JSON.stringify({name: 'lab after the break'})});
+    }""", [cluster_id])
+    other.wait_for_selector("#cluster-name:text('lab after the break')", timeout=5000)
+    assert other.title().startswith("lab after the break")
     # presence is debounced (0.5 s after a join): wait for it rather than race the edit
     other.wait_for_selector("#presence:has-text('ada')", timeout=5000)
     assert "grace" in other.inner_text("#presence")

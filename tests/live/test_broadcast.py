@@ -131,3 +131,10 @@ def test_a_config_change_asks_viewers_to_reload(users, cluster, written):
     _cluster, event = written(cluster, users["alice"], lambda c, u: commit_change(
         c, u, [], config={**(c.config or {}), "cni": {"plugin": "calico", "mode": "vxlan"}}))
     assert event["refetch"] is True
+
+
+def test_a_renamed_cluster_reaches_open_editors(users, cluster, written):
+    _cluster, event = written(cluster, users["alice"], lambda c, u: commit_change(
+        c, u, [], fields={"name": "lab 2", "description": "after the break"}))
+    assert event["cluster"] == {"name": "lab 2", "description": "after the break"}
+    assert event["changes"] == [] and event["refetch"] is False
