@@ -188,6 +188,17 @@ def test_proxy_sets_forwarded_headers_and_host(nginx_conf):
     assert "X-Forwarded-For $remote_addr" in headers
 
 
+def test_proxy_compresses_api_json_and_nothing_else(nginx_conf):
+    api = nginx_block(nginx_conf, "location /api/")
+    assert directives(api, "proxy_pass") == ["http://clusterlab_web"]
+    assert directives(api, "gzip") == ["on"]
+    assert directives(api, "gzip_types") == ["application/json"]
+    # pages (they carry the CSRF token) stay uncompressed
+    assert directives(nginx_block(nginx_conf, "location / "), "gzip") == []
+    server = re.sub(r"location[^{]*\{[^{}]*\}", "", nginx_block(nginx_conf, "server"))
+    assert directives(server, "gzip") == []
+
+
 def test_proxy_serves_static_files_with_long_cache_headers(nginx_conf):
     static = nginx_block(nginx_conf, "location /static/")
     assert directives(static, "root") == ["/srv"]
