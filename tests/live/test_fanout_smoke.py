@@ -122,6 +122,30 @@ async def test_presence_lists_the_viewers_of_both_processes(two_daphne):
             await ws.close()
 
 
+async def test_a_class_loading_the_cluster_at_once_gets_it_every_time(two_daphne):
+    """150 simultaneous `?include=objects` loads, more than PostgreSQL's 100 connections:
+    each process pools its connections (settings.py) and builds the listing once per
+    version (labs/listing.py). With per-thread persistent connections most of such a burst
+    failed with "too many clients" (docs/performance.md)."""
+    import aiohttp
+
+    cluster, setup = two_daphne
+    sessions = setup["viewer_sessions"]
+    async with aiohttp.ClientSession() as http:
+        async def load(i: int) -> tuple[int, int]:
+            server = cluster.servers[i % 2]
+            async with http.get(f"{server.base}/api/clusters/{setup['cluster']}/"
+                                "?include=objects",
+                                headers={"Cookie": f"sessionid={sessions[i % len(sessions)]}"},
+                                timeout=aiohttp.ClientTimeout(total=60)) as response:
+                body = await response.json() if response.status == 200 else {}
+                return response.status, len(body.get("objects", {}).get("pods", ()))
+
+        results = await asyncio.gather(*(load(i) for i in range(150)))
+    assert [status for status, _ in results] == [200] * 150
+    assert {pods for _, pods in results} == {42}  # 4 nodes x 10 pods + 2 CoreDNS, every time
+
+
 async def test_idle_viewers_keep_their_sockets_with_the_settings_as_they_are(services):
     """redis-py 8 reads with socket_timeout=5 s by default, the same 5 s channels-redis
     blocks in BZPOPMIN: without settings' longer socket_timeout an idle consumer's
