@@ -31,7 +31,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self) -> None:
+    """daphne on a scratch SQLite database and a free port; `daphne_args` go before the
+    application (e.g. `--ping-interval 1`)."""
+
+    def __init__(self, *daphne_args: str) -> None:
+        self.daphne_args = daphne_args
         self.tmp = tempfile.mkdtemp(prefix="clusterlab-e2e-")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -49,7 +53,7 @@ class Server:
         self.log = open(os.path.join(self.tmp, "daphne.log"), "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "clusterlab.asgi:application"], cwd=ROOT, env=self.env,
+             *self.daphne_args, "clusterlab.asgi:application"], cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 30
         while time.time() < deadline:

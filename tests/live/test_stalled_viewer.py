@@ -14,56 +14,25 @@ import base64
 import json
 import os
 import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 
+from tests.e2e.conftest import Server
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 PING_INTERVAL_S, PING_TIMEOUT_S = 1, 2
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def daphne():
-    tmp = tempfile.mkdtemp(prefix="clusterlab-stall-")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DEBUG="1", SQLITE_PATH=os.path.join(tmp, "db.sqlite3"),
-               DJANGO_SETTINGS_MODULE="clusterlab.settings")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
-                   check=True)
-    port = _free_port()
-    with open(os.path.join(tmp, "daphne.log"), "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "--ping-interval", str(PING_INTERVAL_S), "--ping-timeout", str(PING_TIMEOUT_S),
-             "clusterlab.asgi:application"], cwd=ROOT, env=env, stdout=log,
-            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daphne did not start"
-                assert proc.poll() is None, "daphne exited"
-                time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    server = Server("--ping-interval", str(PING_INTERVAL_S),
+                    "--ping-timeout", str(PING_TIMEOUT_S))
+    server.start()
+    yield server.port
+    server.stop()
 
 
 def stalled_viewer(port: int) -> socket.socket:
