@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from clusterlab.labs.models import ClusterShare
-from tests.live.wsclient import connect, receive_until
+from tests.live.wsclient import connect, owner_and_reader, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -31,11 +31,7 @@ def rest(user, method: str, path: str, body: dict | None = None) -> int:
 
 
 async def test_unsharing_closes_the_readers_socket_and_leaves_the_owners(users, cluster):
-    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
-    alice, _ = await connect(users["alice"], cluster.id)
-    carol, _ = await connect(users["carol"], cluster.id)
-    await receive_until(carol, "presence")
-    await receive_until(alice, "presence")
+    alice, carol = await owner_and_reader(users, cluster)
     status = await sync_to_async(rest)(users["alice"], "post",
                                        f"/api/clusters/{cluster.id}/unshare/",
                                        {"username": "carol"})

@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from clusterlab.labs.models import ClusterShare
-from tests.live.wsclient import connect, pending, receive_until
+from tests.live.wsclient import connect, owner_and_reader, pending, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -76,11 +76,7 @@ async def test_malformed_messages_get_an_error_and_the_socket_stays(users, clust
 
 
 async def test_a_trace_reaches_every_viewer_with_all_hops(users, cluster):
-    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
-    alice, _ = await connect(users["alice"], cluster.id)
-    carol, _ = await connect(users["carol"], cluster.id)
-    await receive_until(alice, "presence")
-    await receive_until(carol, "presence")
+    alice, carol = await owner_and_reader(users, cluster)
     await alice.send_json_to({"type": "trace", "source": "default/client", "target": "web",
                               "port": 80, "protocol": "TCP", "id": "t1"})
     for comm in (alice, carol):
@@ -135,11 +131,7 @@ async def test_presence_follows_joins_and_leaves(users, cluster):
 
 
 async def test_console_answers_like_kubectl_to_the_asker_only(users, cluster):
-    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
-    alice, _ = await connect(users["alice"], cluster.id)
-    carol, _ = await connect(users["carol"], cluster.id)
-    await receive_until(alice, "presence")
-    await receive_until(carol, "presence")
+    alice, carol = await owner_and_reader(users, cluster)
     await carol.send_json_to({"type": "console", "command": "kubectl get pods -o wide",
                               "id": "c1"})
     out = await receive_until(carol, "console.output", timeout=20)

@@ -34,6 +34,19 @@ async def connect(user, cluster_id, origin=b"http://testserver"):
     return comm, connected
 
 
+async def owner_and_reader(users, cluster):
+    """alice (the owner) and carol (shared read-only) watching the cluster, both past
+    their first presence message."""
+    from clusterlab.labs.models import ClusterShare
+
+    await sync_to_async(ClusterShare.objects.create)(cluster=cluster, user=users["carol"])
+    alice, _ = await connect(users["alice"], cluster.id)
+    carol, _ = await connect(users["carol"], cluster.id)
+    await receive_until(alice, "presence")
+    await receive_until(carol, "presence")
+    return alice, carol
+
+
 _pending: dict[int, list[dict]] = {}
 
 
