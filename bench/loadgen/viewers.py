@@ -62,6 +62,12 @@ class Viewer:
     last_at: float = 0.0
     records: list[tuple[float, str]] = field(default_factory=list)
 
+    @property
+    def listing_url(self) -> str:
+        """ws(s)://host/ws/clusters/<id>/ → http(s)://host/api/clusters/<id>/?include=objects"""
+        return ("http" + self.url.removeprefix("ws")).replace(
+            "/ws/clusters/", "/api/clusters/", 1) + "?include=objects"
+
 
 class LoadGen:
     def __init__(self, targets: list[dict], concurrency: int,
@@ -150,14 +156,10 @@ class LoadGen:
         import aiohttp
 
         await asyncio.sleep(delay)
-        scheme, rest = v.url.split("://", 1)
-        host, path = rest.split("/", 1)
-        cluster_id = path.rstrip("/").rsplit("/", 1)[1]
-        url = f"{'https' if scheme == 'wss' else 'http'}://{host}/api/clusters/{cluster_id}/" \
-              "?include=objects"
         started = time.monotonic()
         try:
-            async with self.session.get(url, headers={"Cookie": v.cookie}) as response:
+            async with self.session.get(v.listing_url,
+                                        headers={"Cookie": v.cookie}) as response:
                 body = await response.read()
                 if response.status != 200:
                     raise OSError(f"HTTP {response.status}")
