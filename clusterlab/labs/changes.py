@@ -362,7 +362,7 @@ def _owned_pods(key: Key, before: Mapping[str, Any], after: Mapping[str, Any]) -
 
 
 def _after_commit(cluster: Cluster, revision: Revision, old_version: int,
-                  loaded: sim.Cluster | None, derived: Derived | None = None) -> None:
+                  loaded: sim.Cluster | None, derived: Derived) -> None:
     cluster_id, version = cluster.pk, cluster.resource_version
 
     def done() -> None:
@@ -376,7 +376,7 @@ def _after_commit(cluster: Cluster, revision: Revision, old_version: int,
         # turned into an error for the writer.
         for receiver, outcome in cluster_changed.send_robust(sender=Cluster, cluster=cluster,
                                                              revision=revision,
-                                                             derived=derived or Derived()):
+                                                             derived=derived):
             if isinstance(outcome, Exception):
                 log.error("cluster_changed receiver %r failed: %r", receiver, outcome,
                           exc_info=outcome)
@@ -404,5 +404,5 @@ def create_cluster(owner: Any, *, name: str, description: str = "",
         _write(cluster, {}, state, result, loaded)
         revision = Revision.objects.create(cluster=cluster, number=1, author=owner,
                                            message=message, changes=records)
-        _after_commit(cluster, revision, 0, loaded)
+        _after_commit(cluster, revision, 0, loaded, result.derived)
     return cluster
